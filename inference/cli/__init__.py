@@ -1,0 +1,61 @@
+"""The `stance` console script. Library errors become one line on stderr and exit code 2.
+
+Subcommands live one per module. `classify` and `score` ship with inference; `train` and `data`
+come from the training package through the `claimstance.commands` entry point group, so
+inference never imports training.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from importlib.metadata import entry_points
+
+from inference.errors import StanceError
+
+os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")  # MLflow INFO lines would break the one-line error contract
+os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+
+DEFAULT_MODEL = "models:/claim-stance@champion"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from inference.cli import classify, score
+
+    parser = argparse.ArgumentParser(prog="stance", description="Claim stance of news sentences: "
+                                     "asserted, disputed or speculative.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    classify.register(sub)
+    score.register(sub)
+    for ep in sorted(entry_points(group="claimstance.commands"), key=lambda e: e.name):
+        ep.load()(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args) or 0
+    except StanceError as exc:
+        print(f"stance: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("stance: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # the last line of defence: users never see a traceback
+        if os.environ.get("STANCE_DEBUG"):
+            raise
+        print(f"stance: unexpected error: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''} "
+              "(set STANCE_DEBUG=1 for the traceback and report it)", file=sys.stderr)
+        return 1
+
+
+def run() -> None:
+    sys.exit(main())

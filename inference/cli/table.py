@@ -1,0 +1,25 @@
+"""Terminal tables coloured by label (rich), shared by `classify` and `score`."""
+
+from __future__ import annotations
+
+from inference.labels import LABELS, NO_CLAIM
+
+COLOURS = {"asserted": "green", "disputed": "red", "speculative": "yellow", NO_CLAIM: "dim"}
+
+
+def label_table(rows: list[dict], out, title: str | None = None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title, show_lines=False)
+    table.add_column("#", justify="right")
+    table.add_column("label")
+    for label in LABELS:
+        table.add_column(label[:4] + ".", justify="right")
+    table.add_column("sentence", overflow="fold")
+    for i, r in enumerate(rows, 1):
+        colour = COLOURS.get(r["label"], "")
+        probs = r.get("probs") or {}
+        table.add_row(str(i), f"[{colour}]{r['label']}[/]", *(f"{probs[l]:.2f}" if probs else "" for l in LABELS),
+                      r["text"])
+    Console(file=out, width=160 if not out.isatty() else None).print(table)

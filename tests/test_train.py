@@ -1,0 +1,60 @@
+"""`stance train` into a tmp_path MLflow store: params, inputs, metrics, registry and the champion alias."""
+
+import mlflow
+import pandas as pd
+import pytest
+from mlflow import MlflowClient
+
+from conftest import small_dataset, write_config
+from inference.loader import load_classifier
+from training.config import load_config
+from training.train import train
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def data(tmp_path):
+    return small_dataset(tmp_path / "data")
+
+
+def test_train_tracks_registers_and_promotes(tmp_path, data):
+    result = train(load_config(write_config(tmp_path / "c.toml", data)))
+    client = MlflowClient()
+    run = client.get_run(result["run_id"])
+    assert run.data.params["linear.C"] == "4.0" and run.data.params["data.path"] == str(data)
+    for split in ("train", "validation", "test"):
+        assert 0 <= run.data.metrics[f"{split}_macro_f1"] <= 1
+        assert {f"{split}_f1_{l}" for l in ("asserted", "disputed", "speculative")} <= set(run.data.metrics)
+    assert run.data.tags["dataset.version"] == "test" and len(run.data.tags["dataset.hash"]) == 64
+    assert {i.dataset.name for i in run.inputs.dataset_inputs} == {"kursk-small@test"}
+    artifacts = {a.path for a in client.list_artifacts(result["run_id"], "confusion")}
+    assert "confusion/validation.png" in artifacts and "confusion/test.json" in artifacts
+    assert result["promoted"] and result["version"] == "1"
+    assert str(client.get_model_version_by_alias("claim-stance", "champion").version) == "1"
+
+    model = mlflow.pyfunc.load_model("models:/claim-stance@champion")
+    out = model.predict(pd.DataFrame({"text": ["Moscow rejected the report as fake.", "Troops crossed."]}))
+    assert list(out.columns) == ["label", "asserted", "disputed", "speculative"] and len(out) == 2
+    clf = load_classifier("models:/claim-stance@champion")
+    assert list(out["label"]) == clf.predict(["Moscow rejected the report as fake.", "Troops crossed."])
+    assert clf.manifest["dataset"]["name"] == "kursk-small"
+
+
+def test_worse_model_does_not_take_champion_unless_forced(tmp_path, data):
+    good = train(load_config(write_config(tmp_path / "good.toml", data)))
+    # Almost no regularisation budget: the model predicts one class, so its macro-F1 is far lower.
+    worse_cfg = load_config(write_config(tmp_path / "worse.toml", data, C=1e-6, class_weight="none"))
+    worse = train(worse_cfg)
+    assert worse["metrics"]["validation_macro_f1"] < good["metrics"]["validation_macro_f1"]
+    assert not worse["promoted"] and "kept models:/claim-stance/1" in worse["reason"]
+    client = MlflowClient()
+    assert str(client.get_model_version_by_alias("claim-stance", "champion").version) == good["version"]
+    forced = train(worse_cfg, promote=True)
+    assert forced["promoted"]
+    assert str(client.get_model_version_by_alias("claim-stance", "champion").version) == forced["version"]
+
+
+def test_runs_uri_and_version_uri_load(tmp_path, data):
+    result = train(load_config(write_config(tmp_path / "c.toml", data)))
+    assert load_classifier(result["model_uri"]).predict("Kyiv denied it.")[0] in ("asserted", "disputed", "speculative")
