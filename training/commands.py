@@ -40,6 +40,11 @@ def register_data(sub) -> None:
     v = dsub.add_parser("validate", help="check a dataset folder or JSONL file; every problem with file:line")
     v.add_argument("path", nargs="?", default="datasets/kursk")
     v.set_defaults(func=run_validate)
+    a = dsub.add_parser("audit", help="rank likely label errors (cleanlab over cross-validated baseline) and report reviews")
+    a.add_argument("path", nargs="?", default="datasets/kursk")
+    a.add_argument("--folds", type=int, default=5)
+    a.add_argument("--out", default="reports/audit.md", help="where to write the Markdown report")
+    a.set_defaults(func=run_audit)
 
 
 def run_validate(args) -> int:
@@ -56,4 +61,19 @@ def run_validate(args) -> int:
     if Path(args.path).is_dir():
         print(summary(args.path))
     print(f"{args.path}: OK")
+    return 0
+
+
+def run_audit(args) -> int:
+    from pathlib import Path
+
+    from training.audit import audit, to_markdown
+
+    result = audit(args.path, folds=args.folds)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(to_markdown(result))
+    print(f"{result['sentences']} sentences, out-of-fold macro-F1 {result['oof_macro_f1']:.3f}; "
+          f"flagged {len(result['flagged'])}: changed {result['changed']}, kept {result['kept']}, "
+          f"unreviewed {result['unreviewed']}; report: {out}")
     return 0
