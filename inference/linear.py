@@ -22,6 +22,7 @@ WEIGHTS = "model.skops"
 TRUSTED_TYPES = [
     "sklearn.compose._column_transformer.ColumnTransformer",
     "sklearn.feature_extraction.text.TfidfVectorizer",
+    "sklearn.feature_extraction.text.CountVectorizer",
     "sklearn.feature_extraction.text.TfidfTransformer",
     "sklearn.linear_model._logistic.LogisticRegression",
     "sklearn.pipeline.Pipeline",
@@ -36,20 +37,13 @@ TRUSTED_TYPES = [
 ]
 
 
-class LinearClassifier:
-    """Word + character TF-IDF and logistic regression; columns of `predict_proba` follow LABELS.
+class LinearModel:
+    """Word + character TF-IDF and logistic regression; `logits` columns follow LABELS."""
 
-    >>> clf = LinearClassifier.load("model-folder")          # doctest: +SKIP
-    >>> clf.predict(["Kyiv denied the report."])             # doctest: +SKIP
-    ['disputed']
-    """
-
-    labels = LABELS
     kind = "linear"
 
-    def __init__(self, pipeline: Any, manifest: dict[str, Any] | None = None):
+    def __init__(self, pipeline: Any):
         self.pipeline = pipeline
-        self.manifest = manifest or {}
         classes = list(pipeline.classes_)
         if sorted(classes) != sorted(LABELS):
             raise ArtifactError(f"pipeline classes {classes}, expected {list(LABELS)}")
@@ -57,7 +51,7 @@ class LinearClassifier:
         self._order = [classes.index(label) for label in LABELS]
 
     @classmethod
-    def load(cls, folder: Path, manifest: dict[str, Any]) -> "LinearClassifier":
+    def load(cls, folder: Path) -> "LinearModel":
         import skops.io as sio
 
         path = Path(folder) / WEIGHTS
@@ -65,22 +59,17 @@ class LinearClassifier:
         if untrusted:
             raise ArtifactError(f"{path}: contains types outside the linear model's allow-list: "
                                 f"{', '.join(untrusted)}; refusing to load it")
-        return cls(sio.load(path, trusted=TRUSTED_TYPES), manifest)
+        return cls(sio.load(path, trusted=TRUSTED_TYPES))
 
     def save(self, folder: Path) -> None:
         import skops.io as sio
 
         sio.dump(self.pipeline, Path(folder) / WEIGHTS)
 
-    def predict_proba(self, texts: str | list[str]) -> np.ndarray:
-        """Probabilities, shape (n, 3), columns in LABELS order."""
+    def logits(self, texts: list[str]) -> np.ndarray:
+        """Log-probabilities, shape (n, 3), columns in LABELS order."""
         import pandas as pd
 
-        texts = [texts] if isinstance(texts, str) else list(texts)
-        if not texts:
-            return np.zeros((0, len(LABELS)))
         frame = pd.DataFrame({"text": [normalize(t) for t in texts]})
-        return self.pipeline.predict_proba(frame)[:, self._order]
-
-    def predict(self, texts: str | list[str]) -> list[str]:
-        return [LABELS[i] for i in self.predict_proba(texts).argmax(axis=1)]
+        probs = self.pipeline.predict_proba(frame)[:, self._order]
+        return np.log(np.clip(probs, 1e-12, 1.0))

@@ -8,25 +8,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Protocol
-
-import numpy as np
-
 from inference.artifact import MANIFEST, read_manifest
 from inference.errors import ArtifactError, ModelNotFound
+from inference.predictor import Classifier
 from inference.registry import download, is_uri
-
-
-class Classifier(Protocol):
-    """What every model kind offers; CLI, service, evaluation and tests use only this."""
-
-    labels: tuple[str, ...]
-    kind: str
-    manifest: dict[str, Any]
-
-    def predict(self, texts: str | list[str]) -> list[str]: ...
-
-    def predict_proba(self, texts: str | list[str]) -> np.ndarray: ...
 
 
 def find_artifact(folder: Path) -> Path:
@@ -45,24 +30,50 @@ def find_artifact(folder: Path) -> Path:
                         + ", ".join(str(p) for p in found))
 
 
-def load_artifact(folder: Path) -> Classifier:
-    """Check the manifest, then build the classifier of its kind."""
-    manifest = read_manifest(folder)
-    kind = manifest["kind"]
+def _model_class(kind: str):
     if kind == "linear":
-        from inference.linear import LinearClassifier
+        from inference.linear import LinearModel
 
-        return LinearClassifier.load(folder, manifest)
-    raise ArtifactError(f"{folder / MANIFEST}: unknown model kind {kind!r}; expected 'linear'")
+        return LinearModel
+    if kind == "transformer":
+        from inference.transformer import TransformerModel
+
+        return TransformerModel
+    if kind == "embeddings":
+        from inference.embeddings import EmbeddingModel
+
+        return EmbeddingModel
+    if kind == "rule":
+        from inference.rule import RuleModel
+
+        return RuleModel
+    return None
 
 
-def load_classifier(ref: str | Path) -> Classifier:
+KINDS = ("linear", "transformer", "embeddings", "rule")
+
+
+def load_artifact(folder: Path, device: str = "auto") -> Classifier:
+    """Check the manifest, then build the classifier of its kind."""
+    folder = Path(folder)
+    manifest = read_manifest(folder)
+    cls = _model_class(manifest["kind"])
+    if cls is None:
+        raise ArtifactError(f"{folder / MANIFEST}: unknown model kind {manifest['kind']!r}; expected one of {', '.join(KINDS)}")
+    if manifest["kind"] == "linear":
+        model = cls.load(folder)
+    else:
+        model = cls.load(folder, manifest.get("config") or {}, device=device)
+    return Classifier(model, manifest)
+
+
+def load_classifier(ref: str | Path, device: str = "auto") -> Classifier:
     """Load a classifier from `models:/name@alias`, `models:/name/version`, `runs:/id/model` or a local path."""
     ref = str(ref)
     if is_uri(ref):
-        return load_artifact(find_artifact(download(ref)))
+        return load_artifact(find_artifact(download(ref)), device)
     path = Path(ref).expanduser()
     if not path.exists():
         raise ModelNotFound(f"{ref}: no such file or folder; pass a model folder or a URI such as "
                             "models:/claim-stance@champion")
-    return load_artifact(find_artifact(path))
+    return load_artifact(find_artifact(path), device)

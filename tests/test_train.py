@@ -7,7 +7,7 @@ from mlflow import MlflowClient
 
 from conftest import small_dataset, write_config
 from inference.loader import load_classifier
-from training.config import load_config
+from training.config import LinearConfig, load_config
 from training.train import train
 
 pytestmark = pytest.mark.slow
@@ -22,7 +22,7 @@ def test_train_tracks_registers_and_promotes(tmp_path, data):
     result = train(load_config(write_config(tmp_path / "c.toml", data)))
     client = MlflowClient()
     run = client.get_run(result["run_id"])
-    assert run.data.params["linear.C"] == "4.0" and run.data.params["data.path"] == str(data)
+    assert run.data.params["linear.C"] == str(LinearConfig().C) and run.data.params["data.path"] == str(data)
     for split in ("train", "validation", "test"):
         assert 0 <= run.data.metrics[f"{split}_macro_f1"] <= 1
         assert {f"{split}_f1_{l}" for l in ("asserted", "disputed", "speculative")} <= set(run.data.metrics)

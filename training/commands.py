@@ -11,6 +11,9 @@ def register_train(sub) -> None:
     p = sub.add_parser("train", help="train a model from an experiment config and register it in MLflow")
     p.add_argument("--config", required=True, help="experiment TOML, e.g. experiments/baseline.toml")
     p.add_argument("--promote", action="store_true", help="point the champion alias at the new model even if it is not better")
+    p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto", help="for transformer kinds (default: cuda if visible)")
+    p.add_argument("--seeds", type=int, default=1, help="train N seeds as nested runs; register the best, log mean/std")
+    p.add_argument("--resume", action="store_true", help="continue a transformer fine-tune from its last checkpoint")
     p.set_defaults(func=run_train)
 
 
@@ -20,7 +23,11 @@ def run_train(args) -> int:
     cfg = load_config(args.config)
     from training.train import train
 
-    result = train(cfg, promote=args.promote)
+    if args.seeds < 1:
+        from inference.errors import StanceError
+
+        raise StanceError(f"--seeds {args.seeds}: expected an integer >= 1")
+    result = train(cfg, promote=args.promote, device=args.device, seeds=args.seeds, resume=args.resume)
     m = result["metrics"]
     print(f"run id:      {result['run_id']}")
     print(f"dataset:     {result['dataset']['name']} {result['dataset']['version']} ({result['dataset']['hash'][:12]})")
@@ -28,6 +35,12 @@ def run_train(args) -> int:
         if f"{split}_macro_f1" in m:
             per = "  ".join(f"{l} {m[f'{split}_f1_{l}']:.3f}" for l in LABELS)
             print(f"{split:<11}  macro-F1 {m[f'{split}_macro_f1']:.3f}  accuracy {m[f'{split}_accuracy']:.3f}  F1: {per}")
+    if "temperature" in m:
+        print(f"calibration: temperature {m['temperature']:.3f}, validation ECE {m['validation_ece_before']:.3f} -> "
+              f"{m['validation_ece_after']:.3f}; test coverage at 0.9: {m.get('test_coverage_90', float('nan')):.3f} "
+              f"(mean set size {m.get('test_set_size_90', float('nan')):.2f})")
+    for key, (mean, std) in result["seeds"].items():
+        print(f"{key} over {args.seeds} seeds: {mean:.3f} +- {std:.3f}")
     print(f"model URI:   {result['model_uri']}")
     verdict = "now" if result["promoted"] else "not"
     print(f"{result['alias']}:    {verdict} {result['registered_model']}@{result['alias']} ({result['reason']})")

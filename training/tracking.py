@@ -33,6 +33,8 @@ from inference.registry import tracking_uri  # noqa: E402
 
 def _requirements(kind: str) -> list[str]:
     names = ["mlflow", "numpy", "pandas", "scikit-learn", "skops", "pysbd"]
+    if kind in ("transformer", "embeddings"):
+        names += ["torch", "transformers", "tokenizers", "safetensors"]
     return [f"{n}=={metadata.version(n)}" for n in names]
 
 
@@ -51,6 +53,28 @@ def run(experiment: str, run_name: str) -> Iterator[Any]:
         except KeyboardInterrupt:
             mlflow.end_run(status="KILLED")
             raise
+
+
+@contextmanager
+def child_run(run_name: str) -> Iterator[Any]:
+    """A nested run (one seed of a multi-seed training)."""
+    with mlflow.start_run(run_name=run_name, nested=True) as active:
+        yield active
+
+
+def log_epoch(epoch: int, metrics: dict[str, float]) -> None:
+    """Per-epoch validation metrics of a fine-tune, as metric histories (step = epoch)."""
+    mlflow.log_metrics({f"epoch_validation_{k}": v for k, v in metrics.items()}, step=epoch)
+
+
+def log_seed_summary(per_seed: list[dict[str, float]], seeds: int) -> None:
+    """Mean and standard deviation over seeds, in the parent run."""
+    import statistics
+
+    mlflow.log_param("seeds", seeds)
+    for key in sorted(set.intersection(*(set(m) for m in per_seed))):
+        values = [m[key] for m in per_seed]
+        mlflow.log_metrics({f"{key}_mean": statistics.mean(values), f"{key}_std": statistics.stdev(values)})
 
 
 def log_params(params: dict[str, Any]) -> None:
@@ -89,8 +113,8 @@ def log_confusion(split: str, matrix: list[list[int]]) -> None:
     plt.close(display.figure_)
 
 
-def log_model(folder: Path, kind: str, registered_model: str, example: list[str]) -> tuple[str, str]:
-    """Log the artifact folder inside a pyfunc model and register it; returns (model URI, version)."""
+def log_model(folder: Path, kind: str, example: list[str]) -> str:
+    """Log the artifact folder inside a pyfunc model; returns its logged-model URI (models:/m-...)."""
     import pandas as pd
     from mlflow.models import infer_signature
 
@@ -104,10 +128,14 @@ def log_model(folder: Path, kind: str, registered_model: str, example: list[str]
         pip_requirements=_requirements(kind),
         signature=infer_signature(frame, output),
         input_example=frame,
-        registered_model_name=registered_model,
     )
-    version = str(info.registered_model_version)
-    return f"models:/{registered_model}/{version}", version
+    return info.model_uri
+
+
+def register(logged_uri: str, registered_model: str) -> tuple[str, str]:
+    """Register a logged model; returns (models:/name/version, version)."""
+    mv = mlflow.register_model(logged_uri, registered_model)
+    return f"models:/{registered_model}/{mv.version}", str(mv.version)
 
 
 def champion(registered_model: str, alias: str) -> str | None:
@@ -141,3 +169,50 @@ def promote_if_better(registered_model: str, alias: str, version: str, score: fl
     client.set_registered_model_alias(registered_model, alias, version)
     client.set_model_version_tag(registered_model, version, "validation_macro_f1", f"{score:.6f}")
     return True, reason
+
+
+def model_version_of(uri: str) -> tuple[str, str] | None:
+    """(name, version) for models:/name/N or models:/name@alias; None for other URIs."""
+    if not uri.startswith("models:/") or uri.startswith("models:/m-"):
+        return None
+    ref = uri.removeprefix("models:/")
+    client = MlflowClient(tracking_uri())
+    try:
+        if "@" in ref:
+            name, alias = ref.split("@", 1)
+            return name, str(client.get_model_version_by_alias(name, alias).version)
+        name, _, version = ref.partition("/")
+        return (name, version) if version.isdigit() else None
+    except MlflowException:
+        return None
+
+
+def log_evaluation(model_uri: str, data_name: str, metrics: dict[str, float], files: list[Path],
+                   experiment: str = "claimstance-evaluations") -> str:
+    """An evaluation run linked to the model version (tags, and a tag on the version itself)."""
+    mlflow.set_tracking_uri(tracking_uri())
+    mlflow.set_experiment(experiment)
+    link = model_version_of(model_uri)
+    with mlflow.start_run(run_name=f"eval {data_name}") as active:
+        mlflow.set_tags({"model_uri": model_uri, "data": data_name,
+                         **({"model_name": link[0], "model_version": link[1]} if link else {})})
+        mlflow.log_metrics(metrics)
+        for f in files:
+            mlflow.log_artifact(str(f), artifact_path=f"evaluation/{data_name.replace(':', '_')}")
+    if link:
+        MlflowClient(tracking_uri()).set_model_version_tag(link[0], link[1], f"eval.{data_name}.macro_f1",
+                                                           f"{metrics.get('macro_f1', float('nan')):.4f}")
+    return active.info.run_id
+
+
+def attach_card(model_uri: str, text: str) -> str | None:
+    """Put the model card in the registered version's description and in its source run's artifacts."""
+    link = model_version_of(model_uri)
+    if not link:
+        return None
+    client = MlflowClient(tracking_uri())
+    client.update_model_version(link[0], link[1], description=text)
+    run_id = client.get_model_version(link[0], link[1]).run_id
+    if run_id:
+        client.log_text(run_id, text, "model_card/MODEL_CARD.md")
+    return f"{link[0]} version {link[1]}"
