@@ -9,6 +9,7 @@ COLOURS = {"asserted": "green", "disputed": "red", "speculative": "yellow", NO_C
 
 def label_table(rows: list[dict], out, title: str | None = None) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table(title=title, show_lines=False)
@@ -17,9 +18,15 @@ def label_table(rows: list[dict], out, title: str | None = None) -> None:
     for label in LABELS:
         table.add_column(label[:4] + ".", justify="right")
     table.add_column("sentence", overflow="fold")
+    explained = any(r.get("top_words") for r in rows)
+    if explained:
+        table.add_column("why")
     for i, r in enumerate(rows, 1):
         colour = COLOURS.get(r["label"], "")
         probs = r.get("probs") or {}
-        table.add_row(str(i), f"[{colour}]{r['label']}[/]", *(f"{probs[l]:.2f}" if probs else "" for l in LABELS),
-                      r["text"])
+        cells = [str(i), f"[{colour}]{r['label']}[/]", *(f"{probs[l]:.2f}" if probs else "" for l in LABELS),
+                 escape(r["text"])]
+        if explained:
+            cells.append(escape(", ".join(r.get("top_words") or [])))
+        table.add_row(*cells)
     Console(file=out, width=160 if not out.isatty() else None).print(table)
