@@ -29,13 +29,27 @@ def _segmenter():
     return pysbd.Segmenter(language="en", clean=False)
 
 
+_LONG = 1000  # pysbd slows down sharply on very long lines; cut them at a likely boundary first
+
+
+def _pieces(line: str) -> list[str]:
+    """A line cut into pieces of at most ~_LONG characters, at '. ' (or a space) where possible."""
+    out = []
+    while len(line) > _LONG:
+        cut = line.rfind(". ", 0, _LONG)
+        cut = cut + 1 if cut > _LONG // 4 else (line.rfind(" ", 0, _LONG) if line.rfind(" ", 0, _LONG) > 0 else _LONG)
+        out.append(line[:cut])
+        line = line[cut:].lstrip()
+    return out + [line]
+
+
 def split_sentences(text: str) -> list[str]:
     """Split an article into sentences. Lines are split first: headlines and captions stand alone."""
     out: list[str] = []
     for line in text.splitlines():
         line = line.strip()
-        if line:
-            out.extend(s.strip() for s in _segmenter().segment(line) if s.strip())
+        for piece in _pieces(line) if line else []:
+            out.extend(s.strip() for s in _segmenter().segment(piece) if s.strip())
     return out
 
 

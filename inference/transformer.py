@@ -6,12 +6,20 @@ loading never runs remote code and never touches the network.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
 
 from inference.encoder import batched, load_tokenizer, pick_device
 from inference.text import normalize
+
+
+def quantize_int8(model):
+    """Dynamic int8 quantisation of every Linear layer (CPU inference; weights stay fp32 on disk)."""
+    import torch
+
+    return torch.ao.quantization.quantize_dynamic(model.eval(), {torch.nn.Linear}, dtype=torch.qint8)
 
 
 class TransformerModel:
@@ -30,8 +38,11 @@ class TransformerModel:
 
         model = AutoModelForSequenceClassification.from_pretrained(str(folder), local_files_only=True,
                                                                    use_safetensors=True)
+        device = pick_device(device)
+        if device == "cpu" and os.environ.get("STANCE_QUANTIZE", "").lower() == "int8":
+            model = quantize_int8(model)
         return cls(model, load_tokenizer(folder), max_length=int(config.get("transformer.max_length", 128)),
-                   device=pick_device(device))
+                   device=device)
 
     def save(self, folder: Path) -> None:
         self.model.save_pretrained(str(folder), safe_serialization=True)

@@ -25,11 +25,12 @@ DECISIONS = "audit.jsonl"
 def out_of_fold_probs(texts: list[str], labels: list[str], groups: list[str], folds: int, seed: int) -> np.ndarray:
     from sklearn.model_selection import GroupKFold
 
+    from inference.predictor import Classifier
     from training.linear import fit_linear
 
     probs = np.zeros((len(texts), len(LABELS)))
     for train_idx, held_idx in GroupKFold(n_splits=folds).split(texts, labels, groups):
-        clf = fit_linear([texts[i] for i in train_idx], [labels[i] for i in train_idx], LinearConfig(), seed)
+        clf = Classifier(fit_linear([texts[i] for i in train_idx], [labels[i] for i in train_idx], LinearConfig(), seed))
         probs[held_idx] = clf.predict_proba([texts[i] for i in held_idx])
     return probs
 

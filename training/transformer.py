@@ -36,12 +36,11 @@ def base_model_path(name: str) -> str:
     return name
 
 
-def _encode(tokenizer, texts: Sequence[str], labels: Sequence[str], max_length: int):
-    import datasets
-
-    ds = datasets.Dataset.from_dict({"text": [normalize(t) for t in texts], "label": [LABEL2ID[l] for l in labels]})
-    return ds.map(lambda b: tokenizer(b["text"], truncation=True, max_length=max_length), batched=True,
-                  remove_columns=["text"])
+def _encode(tokenizer, texts: Sequence[str], labels: Sequence[str], max_length: int) -> list[dict]:
+    """Tokenised examples (unpadded: the collator pads each batch to its own longest)."""
+    enc = tokenizer([normalize(t) for t in texts], truncation=True, max_length=max_length)
+    return [{"input_ids": ids, "attention_mask": mask, "labels": LABEL2ID[label]}
+            for ids, mask, label in zip(enc["input_ids"], enc["attention_mask"], labels)]
 
 
 def fit_transformer(train_texts: Sequence[str], train_labels: Sequence[str], val_texts: Sequence[str],

@@ -24,13 +24,14 @@ DEFAULT_MODEL = "models:/claim-stance@champion"
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from inference.cli import classify, score
+    from inference.cli import classify, score, serve
 
     parser = argparse.ArgumentParser(prog="stance", description="Claim stance of news sentences: "
                                      "asserted, disputed or speculative.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     classify.register(sub)
     score.register(sub)
+    serve.register(sub)
     for ep in sorted(entry_points(group="claimstance.commands"), key=lambda e: e.name):
         ep.load()(sub)
     return parser

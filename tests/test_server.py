@@ -1,0 +1,491 @@
+"""The HTTP API: `create_app` over a fake classifier (exact shapes, limits, auth, reload), over the
+real linear model, and `stance serve` as a real process on a loopback port."""
+
+import asyncio
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+
+from conftest import stance
+from inference.article import score_article
+from inference.errors import StanceError
+from inference.labels import LABELS
+from inference.loader import load_classifier
+from inference.server import Settings, create_app, describe_ref
+
+ASSERTED = (0.7, 0.2, 0.1)
+DISPUTED = (0.1, 0.8, 0.1)
+MANIFEST = {"kind": "fake", "metrics": {"train_macro_f1": 1.0, "validation_macro_f1": 0.75, "test_accuracy": 0.5},
+            "dataset": {"name": "kursk", "version": "2"}}
+
+
+class FakeClassifier:
+    """The same probabilities for every text. With `gate`, predict_proba waits until it is set."""
+
+    labels = LABELS
+
+    def __init__(self, probs=ASSERTED, conformal=True, gate: threading.Event | None = None):
+        self.probs, self.conformal, self.gate = np.array(probs), conformal, gate
+        self.conformal_scores = [0.1] if conformal else None  # what score_article looks for
+        self.entered = threading.Event()
+        self.kind, self.manifest = "fake", MANIFEST
+
+    def predict_proba(self, texts):
+        self.entered.set()
+        if self.gate is not None:
+            assert self.gate.wait(10)
+        return np.tile(self.probs, (len(texts), 1))
+
+    def predict(self, texts):
+        return [LABELS[int(p.argmax())] for p in self.predict_proba(texts)]
+
+    def predict_set(self, texts, coverage=0.9, probs=None):
+        if not self.conformal:
+            raise StanceError("this fake model has no conformal calibration")
+        probs = self.predict_proba(texts) if probs is None else probs
+        return [[l for l, p in zip(LABELS, row) if p >= 1 - coverage] for row in probs]
+
+
+def wait_ready(client: TestClient, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while client.get("/readyz").status_code != 200:
+        assert time.monotonic() < deadline, client.get("/readyz").json()
+        time.sleep(0.01)
+
+
+@contextmanager
+def serving(load=FakeClassifier, **settings):
+    """A TestClient with the lifespan running and the first model loaded."""
+    with TestClient(create_app(load, Settings(**settings))) as client:
+        wait_ready(client)
+        yield client
+
+
+@pytest.fixture
+def client():
+    with serving(model_ref="models:/claim-stance@champion") as c:
+        yield c
+
+
+def labels_of(response) -> list[str]:
+    assert response.status_code == 200, response.text
+    return [r["label"] for r in response.json()["results"]]
+
+
+def assert_error(response, status: int | tuple[int, ...]) -> dict:
+    statuses = (status,) if isinstance(status, int) else status
+    assert response.status_code in statuses, (response.status_code, response.text)
+    body = response.json()
+    assert set(body) == {"error", "detail"} and isinstance(body["error"], str), body
+    return body
+
+
+# ---- valid requests, exact shapes ----
+
+def test_classify_worked_example(client):
+    r = client.post("/v1/classify", json={"sentences": ["Moscow denied the report.", "Kyiv may pull back."]})
+    probs = {"asserted": 0.7, "disputed": 0.2, "speculative": 0.1}
+    assert r.status_code == 200
+    assert r.json() == {"results": [{"text": "Moscow denied the report.", "label": "asserted", "probs": probs},
+                                    {"text": "Kyiv may pull back.", "label": "asserted", "probs": probs}]}
+
+
+@pytest.mark.parametrize("coverage, expected", [(0.75, ["asserted"]), (0.85, ["asserted", "disputed"])])
+def test_classify_with_coverage_adds_the_conformal_set(client, coverage, expected):
+    r = client.post("/v1/classify", json={"sentences": ["a", "b"], "coverage": coverage})
+    assert [row["set"] for row in r.json()["results"]] == [expected, expected]
+
+
+def test_coverage_without_calibration_answers_without_sets():
+    with serving(lambda: FakeClassifier(conformal=False)) as c:
+        r = c.post("/v1/classify", json={"sentences": ["a"], "coverage": 0.9})
+        assert r.status_code == 200 and "set" not in r.json()["results"][0]
+        assert c.get("/v1/model").json()["sets"] is False
+
+
+def test_classify_empty_list_and_any_unicode_text(client):
+    assert client.post("/v1/classify", json={"sentences": []}).json() == {"results": []}
+    texts = ["", "   ", "\x00\x07\x1b[31m", "Курськ", "😀\u202e\u200b", "a\nb\tc", "\\u0000 \"quoted\""]
+    r = client.post("/v1/classify", json={"sentences": texts})
+    assert [row["text"] for row in r.json()["results"]] == texts
+
+
+def test_score_worked_example(client):
+    text = "Troops crossed the border on Tuesday. The governor said 12 civilians had died.\nRead more"
+    r = client.post("/v1/score", json={"text": text, "coverage": 0.75})
+    probs = {"asserted": 0.7, "disputed": 0.2, "speculative": 0.1}
+    assert r.status_code == 200
+    assert r.json() == {
+        "sentences": [{"index": 0, "text": "Troops crossed the border on Tuesday.", "label": "asserted", "probs": probs,
+                       "set": ["asserted"], "top_words": [], "speaker": None},
+                      {"index": 1, "text": "The governor said 12 civilians had died.", "label": "asserted",
+                       "probs": probs, "set": ["asserted"], "top_words": [], "speaker": "The governor"},
+                      {"index": 2, "text": "Read more", "label": "no-claim", "probs": None}],
+        "summary": {"sentences": 3, "claims": 2, "no_claim": 1,
+                    "counts": {"asserted": 2, "disputed": 0, "speculative": 0},
+                    "shares": {"asserted": 1.0, "disputed": 0.0, "speculative": 0.0},
+                    "disputed": [], "speculative": [], "speakers": {"The governor": 1}}}
+
+
+def test_score_without_sets_or_explanations(client):
+    r = client.post("/v1/score", json={"text": "Moscow denied it.", "coverage": None, "explain": False})
+    assert r.json()["sentences"] == [{"index": 0, "text": "Moscow denied it.", "label": "asserted",
+                                      "probs": {"asserted": 0.7, "disputed": 0.2, "speculative": 0.1},
+                                      "speaker": "Moscow"}]
+
+
+def test_model_info(client):
+    body = client.get("/v1/model").json()
+    assert body.pop("loaded_at")
+    assert body == {"ref": "models:/claim-stance@champion", "name": "claim-stance", "version": None,
+                    "alias": "champion", "kind": "fake", "labels": list(LABELS), "sets": True,
+                    "metrics": {"validation_macro_f1": 0.75, "test_accuracy": 0.5},
+                    "dataset": {"name": "kursk", "version": "2"}}
+
+
+@pytest.mark.parametrize("ref, expected", [
+    ("models:/claim-stance@champion", ("claim-stance", None, "champion")),
+    ("models:/claim-stance/3", ("claim-stance", "3", None)),
+    ("runs:/abc123/model", (None, None, None)),
+    ("/srv/models/linear", (None, None, None)),
+])
+def test_describe_ref(ref, expected):
+    assert tuple(describe_ref(ref).values()) == expected
+
+
+def test_health_ready_and_docs(client):
+    assert client.get("/healthz").json() == {"status": "ok"}
+    ready = client.get("/readyz").json()
+    assert ready["status"] == "ready" and ready["kind"] == "fake"
+    assert client.get("/docs").status_code == 200
+    paths = client.get("/openapi.json").json()["paths"]
+    assert {"/v1/classify", "/v1/score", "/v1/model", "/v1/reload", "/healthz", "/readyz"} <= set(paths)
+
+
+def test_readyz_is_503_until_the_model_is_loaded():
+    release = threading.Event()
+
+    def slow_load():
+        assert release.wait(10)
+        return FakeClassifier()
+
+    with TestClient(create_app(slow_load, Settings())) as c:
+        assert c.get("/healthz").status_code == 200
+        assert assert_error(c.get("/readyz"), 503)["error"] == "model not loaded"
+        assert_error(c.post("/v1/classify", json={"sentences": ["a"]}), 503)
+        release.set()
+        wait_ready(c)
+        assert labels_of(c.post("/v1/classify", json={"sentences": ["a"]})) == ["asserted"]
+
+
+# ---- invalid requests: 4xx with the error shape, never 500 ----
+
+def raw(body: bytes, content_type: str | None = "application/json") -> dict:
+    return {"content": body, "headers": {"content-type": content_type} if content_type else {}}
+
+
+INVALID = {
+    "missing field": ("/v1/classify", {"json": {}}, 422),
+    "sentences not a list": ("/v1/classify", {"json": {"sentences": "Kyiv denied it."}}, 422),
+    "a sentence not a string": ("/v1/classify", {"json": {"sentences": ["a", 1]}}, 422),
+    "null sentence": ("/v1/classify", {"json": {"sentences": [None]}}, 422),
+    "coverage as a string": ("/v1/classify", {"json": {"sentences": ["a"], "coverage": "0.9"}}, 422),
+    "coverage out of range": ("/v1/classify", {"json": {"sentences": ["a"], "coverage": 1.0}}, 422),
+    "coverage NaN": ("/v1/classify", raw(b'{"sentences": ["a"], "coverage": NaN}'), 422),
+    "a model path from the client": ("/v1/classify", {"json": {"sentences": ["a"], "model": "/etc/passwd"}}, 422),
+    "too many sentences": ("/v1/classify", {"json": {"sentences": ["a"] * 11}}, 422),
+    "too long sentence": ("/v1/classify", {"json": {"sentences": ["x" * 51]}}, 422),
+    "bad JSON": ("/v1/classify", raw(b'{"sentences": ['), 422),
+    "JSON not an object": ("/v1/classify", raw(b'["a"]'), 422),
+    "empty body": ("/v1/classify", raw(b""), 422),
+    "not JSON content type": ("/v1/classify", raw(b'{"sentences": ["a"]}', "text/plain"), 422),
+    "no content type": ("/v1/classify", raw(b'{"sentences": ["a"]}', None), 422),
+    "lone surrogate": ("/v1/classify", raw(b'{"sentences": ["\\ud800"]}'), 422),
+    "lone surrogate as a key": ("/v1/classify", raw(b'{"\\udfff": 1, "sentences": []}'), 422),
+    "not UTF-8": ("/v1/classify", raw(b'{"sentences": ["\xff\xfe"]}'), (400, 422)),
+    "nested too deep": ("/v1/classify", raw(b"[" * 50_000), (400, 422)),
+    "huge number": ("/v1/classify", raw(b'{"sentences": [], "coverage": 1' + b"0" * 5000 + b"}"), (400, 422)),
+    "score missing text": ("/v1/score", {"json": {"sentences": ["a"]}}, 422),
+    "score article too long": ("/v1/score", {"json": {"text": "Kyiv said so.\n" * 20}}, 422),
+    "score line too long": ("/v1/score", {"json": {"text": "x" * 41}}, 422),
+    "score too many sentences": ("/v1/score", {"json": {"text": "Kyiv said so.\n" * 12}}, 422),
+}
+
+
+@pytest.mark.parametrize("path, request_kwargs, status", INVALID.values(), ids=INVALID.keys())
+def test_invalid_requests_get_the_error_shape(path, request_kwargs, status):
+    with serving(max_sentences=10, max_chars=50, max_article_chars=200, max_line_chars=40) as c:
+        body = assert_error(c.post(path, **request_kwargs), status)
+        if body["error"] == "invalid request" and isinstance(body["detail"], list):
+            assert all(set(d) == {"loc", "msg", "type"} for d in body["detail"])
+
+
+def test_validation_errors_say_where_and_do_not_echo_the_input():
+    with serving(max_sentences=10, max_chars=50) as c:
+        body = assert_error(c.post("/v1/classify", json={"sentences": ["ok", "y" * 51]}), 422)
+        assert body == {"error": "invalid request", "detail": [
+            {"loc": ["body", "sentences", 1], "msg": "String should have at most 50 characters",
+             "type": "string_too_long"}]}
+
+
+def test_unknown_path_and_wrong_method(client):
+    assert assert_error(client.get("/v1/nothing"), 404)["error"] == "not found"
+    assert assert_error(client.get("/v1/classify"), 405)["error"] == "method not allowed"
+
+
+def test_oversized_body_by_content_length_and_by_actual_size():
+    with serving(max_body_bytes=100) as c:
+        body = {"sentences": ["x" * 200]}
+        assert assert_error(c.post("/v1/classify", json=body), 413)["error"] == "request body too large"
+        # A generator body is sent chunked, with no Content-Length: the bytes received are counted.
+        chunks = iter([b'{"sentences": ["', b"x" * 80, b"x" * 80, b'"]}'])
+        assert_error(c.post("/v1/classify", content=chunks, headers={"content-type": "application/json"}), 413)
+        assert labels_of(c.post("/v1/classify", json={"sentences": ["short"]})) == ["asserted"]
+
+
+def call_asgi(app, headers: list[tuple[bytes, bytes]], chunks: list[bytes]) -> tuple[int, dict]:
+    """One request straight into the ASGI app, for headers an HTTP client will not send."""
+    messages = iter([{"type": "http.request", "body": c, "more_body": i < len(chunks) - 1} for i, c in enumerate(chunks)])
+    sent = []
+
+    async def receive():
+        return next(messages)
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "method": "POST", "path": "/v1/classify", "raw_path": b"/v1/classify",
+             "query_string": b"", "root_path": "", "scheme": "http", "http_version": "1.1",
+             "headers": [(b"content-type", b"application/json"), *headers],
+             "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 80)}
+    asyncio.run(app(scope, receive, send))
+    return sent[0]["status"], json.loads(sent[1]["body"])
+
+
+def test_content_length_that_understates_the_body_or_is_not_a_number():
+    app = create_app(FakeClassifier, Settings(max_body_bytes=100))
+    status, body = call_asgi(app, [(b"content-length", b"10")], [b"x" * 60, b"x" * 60])
+    assert (status, body["error"]) == (413, "request body too large")
+    for bad in (b"ten", "\u00b2".encode("latin-1"), b"-1"):
+        status, body = call_asgi(app, [(b"content-length", bad)], [b"{}"])
+        assert (status, body["error"]) == (400, "invalid request")
+
+
+@hsettings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+                         lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+                         max_leaves=12)
+       | st.fixed_dictionaries({"sentences": st.lists(st.text(), max_size=5)},
+                               optional={"coverage": st.floats() | st.none()}))
+def test_no_json_body_makes_it_answer_500(body, client):
+    for path in ("/v1/classify", "/v1/score"):
+        r = client.post(path, content=json.dumps(body).encode(), headers={"content-type": "application/json"})
+        assert r.status_code in (200, 400, 422), (r.status_code, r.text)
+        if r.status_code != 200:
+            assert_error(r, (400, 422))
+
+
+# ---- auth ----
+
+def test_bearer_key_guards_v1_but_not_health():
+    with serving(api_key="s3cret-key") as c:
+        body = {"sentences": ["a"]}
+        for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": "s3cret-key"},
+                        {"Authorization": "Basic s3cret-key"}, {"Authorization": "Bearer s3cret-key-and-more"}):
+            r = c.post("/v1/classify", json=body, headers=headers)
+            assert assert_error(r, 401)["error"] == "unauthorized"
+            assert r.headers["www-authenticate"] == "Bearer"
+        assert_error(c.get("/v1/model"), 401)
+        assert_error(c.post("/v1/reload"), 401)
+        assert_error(c.get("/v1/nothing"), 401)  # no key, no hint of which paths exist
+        ok = {"Authorization": "Bearer s3cret-key"}
+        assert labels_of(c.post("/v1/classify", json=body, headers=ok)) == ["asserted"]
+        assert c.get("/v1/model", headers={"Authorization": "bearer s3cret-key"}).status_code == 200
+        assert all(c.get(path).status_code == 200 for path in ("/healthz", "/readyz", "/docs", "/openapi.json"))
+
+
+def test_auth_is_checked_before_the_body_is_read():
+    with serving(api_key="k", max_body_bytes=100) as c:
+        assert_error(c.post("/v1/classify", content=b"{" * 500, headers={"content-type": "application/json"}), 401)
+
+
+@pytest.mark.parametrize("bad", [{"api_key": ""}, {"api_key": "has space"}, {"api_key": "ключ"},
+                                 {"max_sentences": 0}, {"max_body_bytes": -1}, {"max_chars": True}])
+def test_settings_refuse_bad_values(bad):
+    with pytest.raises(StanceError):
+        Settings(**bad)
+
+
+# ---- reload ----
+
+def test_reload_swaps_the_model_and_in_flight_requests_finish_on_the_old_one():
+    gate = threading.Event()
+    old, new = FakeClassifier(ASSERTED, gate=gate), FakeClassifier(DISPUTED)
+    models = iter([old, new])
+    with serving(lambda: next(models)) as c, ThreadPoolExecutor(1) as pool:
+        in_flight = pool.submit(c.post, "/v1/classify", json={"sentences": ["a"]})
+        assert old.entered.wait(10)
+        assert c.get("/healthz").status_code == 200  # a prediction in its thread does not block the server
+        r = c.post("/v1/reload")
+        assert r.status_code == 200 and r.json()["status"] == "reloaded"
+        assert labels_of(c.post("/v1/classify", json={"sentences": ["a"]})) == ["disputed"]
+        gate.set()
+        assert labels_of(in_flight.result(10)) == ["asserted"]
+
+
+def test_reload_under_concurrent_requests():
+    count = iter(range(1000))
+
+    def load():
+        time.sleep(0.02)  # long enough for requests to overlap the load
+        return FakeClassifier(ASSERTED if next(count) % 2 == 0 else DISPUTED)
+
+    with serving(load) as c:
+        stop, responses = threading.Event(), []
+
+        def hammer():
+            while not stop.is_set():
+                responses.append(c.post("/v1/classify", json={"sentences": ["a", "b", "c"]}))
+
+        threads = [threading.Thread(target=hammer) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for _ in range(6):
+            assert c.post("/v1/reload").status_code == 200
+            seen, deadline = len(responses), time.monotonic() + 10
+            while len(responses) < seen + 5:  # at most 4 were in flight: the 5th started on the new model
+                assert time.monotonic() < deadline
+                time.sleep(0.001)
+        stop.set()
+        for t in threads:
+            t.join(10)
+        assert len(responses) > 10 and all(r.status_code == 200 for r in responses)
+        # Each request is answered by one model from start to end, never a mix.
+        assert {tuple(labels_of(r)) for r in responses} == {("asserted",) * 3, ("disputed",) * 3}
+        # Loads 0 (startup) to 6: the last is even, so ASSERTED.
+        assert labels_of(c.post("/v1/classify", json={"sentences": ["a"]})) == ["asserted"]
+
+
+@pytest.mark.parametrize("failure, detail", [
+    (StanceError("models:/claim-stance@champion: no model has the alias"), "models:/claim-stance@champion: no model has the alias"),
+    (OSError("disk full"), "OSError: disk full"),
+])
+def test_failed_reload_keeps_the_old_model(failure, detail):
+    results = iter([FakeClassifier(DISPUTED), failure])
+
+    def load():
+        result = next(results)
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+    with serving(load) as c:
+        assert assert_error(c.post("/v1/reload"), 503) == {"error": "reload failed", "detail": detail}
+        assert labels_of(c.post("/v1/classify", json={"sentences": ["a"]})) == ["disputed"]
+        assert c.get("/readyz").status_code == 200
+
+
+def test_first_load_failure_is_reported_and_reload_recovers():
+    results = iter([StanceError("no champion yet; run `stance train`"), FakeClassifier()])
+
+    def load():
+        result = next(results)
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+    with TestClient(create_app(load, Settings())) as c:
+        deadline = time.monotonic() + 10
+        while (body := c.get("/readyz").json()).get("detail") != "no champion yet; run `stance train`":
+            assert time.monotonic() < deadline, body
+            time.sleep(0.01)
+        assert c.post("/v1/reload").status_code == 200
+        assert c.get("/readyz").status_code == 200
+
+
+def test_a_second_reload_while_one_runs_is_refused():
+    entered, gate = threading.Event(), threading.Event()
+    calls = iter(range(10))
+
+    def load():
+        if next(calls) == 1:  # call 0 is the load at startup
+            entered.set()
+            assert gate.wait(10)
+        return FakeClassifier()
+
+    with serving(load) as c, ThreadPoolExecutor(1) as pool:
+        first = pool.submit(c.post, "/v1/reload")
+        assert entered.wait(10)
+        assert assert_error(c.post("/v1/reload"), 409)["error"] == "reload in progress"
+        gate.set()
+        assert first.result(10).status_code == 200
+
+
+# ---- the real model ----
+
+def test_real_linear_model(model_dir):
+    clf = load_classifier(model_dir)
+    texts = ["Moscow denied that Ukrainian troops had entered Sudzha.", "Kyiv may have pulled back.",
+             "", "\x00\x01", "Курськ 😀", "The governor said 12 civilians had died."]
+    article = "Ukrainian forces crossed the border on Tuesday. Moscow denied it.\nBy Anna Petrova\n"
+    with serving(lambda: load_classifier(model_dir), model_ref=str(model_dir)) as c:
+        r = c.post("/v1/classify", json={"sentences": texts, "coverage": 0.9})
+        assert [row["text"] for row in r.json()["results"]] == texts
+        assert labels_of(r) == clf.predict(texts)
+        assert all("set" not in row for row in r.json()["results"])  # this model has no conformal calibration
+        assert c.post("/v1/score", json={"text": article}).json() == score_article(article, clf)
+        info = c.get("/v1/model").json()
+        assert (info["kind"], info["name"], info["metrics"], info["dataset"]) == ("linear", None, {}, {"name": "kursk-small"})
+
+
+# ---- `stance serve` ----
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_stance_serve_answers_on_loopback(model_dir, tmp_path):
+    port, exe = free_port(), shutil.which("stance", path=str(Path(sys.executable).parent)) or "stance"
+    log_path, base = tmp_path / "serve.log", f"http://127.0.0.1:{port}"
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen([exe, "serve", "--model", str(model_dir), "--port", str(port)], stdout=log,
+                                stderr=subprocess.STDOUT, env={**os.environ, "STANCE_API_KEY": "k3y"})
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert proc.poll() is None and time.monotonic() < deadline, log_path.read_text()
+            try:
+                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        r = httpx.post(f"{base}/v1/classify", json={"sentences": ["Moscow denied the report."]},
+                       headers={"Authorization": "Bearer k3y"}, timeout=10)
+        assert r.status_code == 200 and r.json()["results"][0]["label"] in LABELS
+        assert httpx.get(f"{base}/v1/model", timeout=10).status_code == 401
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def test_stance_serve_with_a_missing_model_is_a_one_line_error(tmp_path):
+    result = stance("serve", "--model", str(tmp_path / "nope"))
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "no such file or folder" in result.stderr
