@@ -43,6 +43,14 @@ def _encode(tokenizer, texts: Sequence[str], labels: Sequence[str], max_length: 
             for ids, mask, label in zip(enc["input_ids"], enc["attention_mask"], labels)]
 
 
+def _length_grouping(training_arguments) -> dict:
+    """Length-grouped batches (less padding); the argument's name changed within transformers 5.x."""
+    import inspect
+
+    params = inspect.signature(training_arguments).parameters
+    return {"train_sampling_strategy": "group_by_length"} if "train_sampling_strategy" in params else {"group_by_length": True}
+
+
 def fit_transformer(train_texts: Sequence[str], train_labels: Sequence[str], val_texts: Sequence[str],
                     val_labels: Sequence[str], cfg: TransformerConfig, seed: int, device: str,
                     on_epoch: Callable[[int, dict[str, float]], None] | None = None,
@@ -82,8 +90,7 @@ def fit_transformer(train_texts: Sequence[str], train_labels: Sequence[str], val
         num_train_epochs=cfg.epochs, max_steps=cfg.max_steps, per_device_train_batch_size=cfg.batch_size,
         per_device_eval_batch_size=64, learning_rate=cfg.learning_rate, weight_decay=cfg.weight_decay,
         warmup_steps=cfg.warmup, seed=seed, data_seed=seed, report_to="none", save_total_limit=2,
-        use_cpu=device == "cpu", train_sampling_strategy="group_by_length", disable_tqdm=True,
-        dataloader_num_workers=0)
+        use_cpu=device == "cpu", disable_tqdm=True, dataloader_num_workers=0, **_length_grouping(TrainingArguments))
     trainer = Trainer(model=model, args=args, train_dataset=train_ds, eval_dataset=val_ds, processing_class=tokenizer,
                       data_collator=DataCollatorWithPadding(tokenizer), compute_metrics=compute_metrics,
                       callbacks=[EarlyStoppingCallback(early_stopping_patience=cfg.patience), EpochLog()])
