@@ -70,3 +70,21 @@ def test_train_then_classify_with_default_champion(tmp_path):
     result = stance("classify", input="Moscow denied the report.\n")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["label"] in ("asserted", "disputed", "speculative")
+
+
+def test_classify_coverage_adds_a_conformal_set(tmp_path):
+    from inference.artifact import write_manifest
+    from inference.rule import RuleModel
+    from training.train import calibrate
+
+    folder = tmp_path / "rule"
+    folder.mkdir()
+    validation = {"text": SENTENCES * 4, "label": ["disputed", "asserted", "speculative"] * 4}
+    write_manifest(folder, kind="rule", config={}, dataset={}, metrics={},
+                   extra={"calibration": calibrate(RuleModel(), validation)})
+    result = stance("classify", "--model", str(folder), "--coverage", "0.9", input="\n".join(SENTENCES) + "\n")
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(l) for l in result.stdout.splitlines()]
+    assert all(r["label"] in r["set"] and list(r)[-1] == "set" for r in rows)
+    bad = stance("classify", "--model", str(folder), "--coverage", "90", input="x\n")
+    assert bad.returncode == 2 and "between 0 and 1" in bad.stderr

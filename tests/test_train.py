@@ -58,3 +58,15 @@ def test_worse_model_does_not_take_champion_unless_forced(tmp_path, data):
 def test_runs_uri_and_version_uri_load(tmp_path, data):
     result = train(load_config(write_config(tmp_path / "c.toml", data)))
     assert load_classifier(result["model_uri"]).predict("Kyiv denied it.")[0] in ("asserted", "disputed", "speculative")
+
+
+def test_seeds_run_nested_and_log_mean_and_std(tmp_path, data):
+    result = train(load_config(write_config(tmp_path / "c.toml", data)), seeds=2)
+    client = MlflowClient()
+    parent = client.get_run(result["run_id"])
+    assert parent.data.params["seeds"] == "2"
+    assert {"validation_macro_f1_mean", "validation_macro_f1_std", "test_macro_f1_mean"} <= set(parent.data.metrics)
+    children = client.search_runs([parent.info.experiment_id],
+                                  filter_string=f"tags.mlflow.parentRunId = '{result['run_id']}'")
+    assert sorted(c.data.params["seed"] for c in children) == ["1", "2"]
+    assert set(result["seeds"]) >= {"validation_macro_f1", "test_macro_f1"}

