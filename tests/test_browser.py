@@ -54,3 +54,17 @@ def test_evaluation_report_renders(browser, model_dir, tmp_path, monkeypatch):
     assert errors == []
     assert sorted(alt for alt, ok in images if ok) == ["confusion", "reliability"]
     assert (tmp_path / "report.png").stat().st_size > 10_000
+
+
+def test_scored_article_page_renders(browser, model_dir, tmp_path):
+    from conftest import ROOT, stance
+
+    result = stance("score", str(ROOT / "datasets/articles/sudzha-sample.txt"), "--model", str(model_dir), "--format", "html")
+    assert result.returncode == 0, result.stderr
+    page = tmp_path / "article.html"
+    page.write_text(result.stdout)
+    errors, images = open_page(browser, page, tmp_path / "article.png")
+    assert errors == [] and images == []
+    labels = browser.execute_script("return Array.from(document.querySelectorAll('span.s')).map(s => s.className)")
+    assert len(labels) >= 10 and any("no-claim" in c for c in labels)
+    assert browser.find_element("css selector", ".summary").is_displayed()
