@@ -1,6 +1,7 @@
 """`stance data audit`: cleanlab ranks planted label errors first, and recorded reviews are merged."""
 
 import json
+import re
 
 import pytest
 
@@ -14,8 +15,9 @@ def test_planted_flips_are_flagged_and_reviews_merge(tmp_path):
     folder = small_dataset(tmp_path / "d", {"train": 40, "validation": 8, "test": 8})
     path = folder / "train.jsonl"
     rows = [json.loads(l) for l in path.read_text().splitlines()]
-    # Flip ten clear cases: sentences with a denial verb, labelled asserted on purpose.
-    planted = [r for r in rows if r["label"] == "disputed" and " denied " in f" {r['text']} "][:10]
+    # Flip ten clear cases: disputed sentences with a denial word, labelled asserted on purpose.
+    cue = re.compile(r"\b(denied|denies|rejected|rejects|dismissed|fake|false)\b", re.IGNORECASE)
+    planted = [r for r in rows if r["label"] == "disputed" and cue.search(r["text"])][:10]
     assert len(planted) >= 5
     for r in planted:
         r["label"] = "asserted"

@@ -141,7 +141,8 @@ def train(cfg: ExperimentConfig, promote: bool = False, device: str = "auto", se
     if seeds > 1:
         for key in ("validation_macro_f1", "test_macro_f1", "contrast_macro_f1"):
             values = [r["metrics"][key] for r in runs if key in r["metrics"]]
-            summary[key] = (statistics.mean(values), statistics.stdev(values))
+            if len(values) > 1:  # a dataset without contrast.jsonl has no contrast metrics
+                summary[key] = (statistics.mean(values), statistics.stdev(values))
     return {"run_id": active.info.run_id, "metrics": best["metrics"], "model_uri": model_uri, "version": version,
             "promoted": promoted, "reason": reason, "alias": cfg.tracking.alias, "device": device,
             "registered_model": cfg.tracking.registered_model, "dataset": info, "seeds": summary}
