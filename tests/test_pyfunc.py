@@ -28,7 +28,9 @@ def test_mlflow_models_serve_matches_in_process(tmp_path):
         port = s.getsockname()[1]
     mlflow_bin = shutil.which("mlflow", path=str(Path(sys.executable).parent))
     proc = subprocess.Popen([mlflow_bin, "models", "serve", "-m", result["model_uri"], "--env-manager", "local",
-                             "--host", "127.0.0.1", "--port", str(port)], env=os.environ.copy(),
+                             "--host", "127.0.0.1", "--port", str(port)],
+                            # it execs `uvicorn` by name: the venv's bin must be on PATH
+                            env={**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"},
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.time() + 180

@@ -37,9 +37,21 @@ def failure_modes(evals: list[dict[str, Any]]) -> list[str]:
             notes.append(f"Weakest slices on `{name}`: " + "; ".join(f"{dim} = {v} (macro-F1 {f:.3f}, n={c})"
                                                                      for f, dim, v, c in weakest) + ".")
         if ev.get("contrast"):
-            notes.append(f"Only {ev['contrast']['fully_right']:.0%} of contrast groups are labelled fully right: the "
-                         "model still leans on topic words where only the framing changes.")
+            share = ev["contrast"]["fully_right"]
+            notes.append(f"{share:.0%} of contrast groups are labelled fully right" + (
+                ": the model still leans on topic words where only the framing changes." if share < 0.9 else "."))
     return notes
+
+
+SECTIONS = {"linear": ("linear.",), "transformer": ("transformer.",), "embeddings": ("embeddings.", "transformer.base_model",
+             "transformer.max_length"), "rule": ()}
+
+
+def _relevant(key: str, kind: str | None) -> bool:
+    """Top-level fields, data, and the config section of this model's kind."""
+    if "." not in key or key.startswith("data."):
+        return True
+    return key.startswith(SECTIONS.get(kind or "", ()))
 
 
 def model_card(uri: str, manifest: dict[str, Any], evals: list[dict[str, Any]]) -> str:
@@ -62,7 +74,7 @@ def model_card(uri: str, manifest: dict[str, Any], evals: list[dict[str, Any]]) 
         "sentences written by the team in documents of many voices (wire, state media, officials, think tanks, "
         "bloggers, UN updates, fact-checks), labelled to the project's guideline with double annotation on a sample. "
         "See `datasets/kursk/README.md`.", "",
-        "Config: " + ", ".join(f"`{k}={v}`" for k, v in sorted(cfg.items()) if not k.startswith("tracking.")), "",
+        "Config: " + ", ".join(f"`{k}={v}`" for k, v in sorted(cfg.items()) if _relevant(k, manifest.get("kind"))), "",
         "## Metrics", "", head] + [_row(e) for e in in_domain] + [
         "", f"Calibration: temperature {cal.get('temperature', 1.0):.3f} fitted on validation; validation ECE "
         f"{cal.get('ece_before', float('nan')):.3f} before, {cal.get('ece_after', float('nan')):.3f} after.", "",

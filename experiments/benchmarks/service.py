@@ -100,7 +100,8 @@ def main() -> None:
     n = 48 if args.quick else args.requests
     batches = [[texts[(i * 16 + j) % len(texts)] for j in range(16)] for i in range(n)]
     bin_dir = Path(sys.executable).parent
-    env = {**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true"}
+    # mlflow models serve execs `uvicorn` by name: the venv's bin must be on PATH
+    env = {**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true", "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
     servers = {
         "stance serve": ([str(bin_dir / "stance"), "serve", "--model", args.model, "--port", "{port}"],
                          "/readyz", "/v1/classify", lambda b: {"sentences": b}),
