@@ -94,5 +94,9 @@ def fit_transformer(train_texts: Sequence[str], train_labels: Sequence[str], val
     trainer = Trainer(model=model, args=args, train_dataset=train_ds, eval_dataset=val_ds, processing_class=tokenizer,
                       data_collator=DataCollatorWithPadding(tokenizer), compute_metrics=compute_metrics,
                       callbacks=[EarlyStoppingCallback(early_stopping_patience=cfg.patience), EpochLog()])
+    if resume and not list(Path(out_dir).glob("checkpoint-*")):
+        from inference.errors import StanceError
+
+        raise StanceError(f"--resume: no checkpoint in {out_dir}; run without --resume to start the fine-tune")
     trainer.train(resume_from_checkpoint=True if resume else None)
     return TransformerModel(trainer.model, tokenizer, max_length=cfg.max_length, device=device)
