@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
 from inference.errors import StanceError
+from inference.jsonl import json_object
 from inference.labels import LABELS
 
 FORMATS = ("jsonl", "parquet")
@@ -147,12 +148,7 @@ def _read_jsonl(path: Path) -> Iterator[tuple[str, Article]]:
                                   "to UTF-8") from None
             if not line.strip():
                 continue
-            try:
-                obj = json.loads(line)
-            except ValueError as exc:
-                raise StanceError(f"{where}: not valid JSON ({exc}); give one JSON object a line") from None
-            if not isinstance(obj, dict):
-                raise StanceError(f"{where}: expected a JSON object with id and text, found {type(obj).__name__}")
+            obj = json_object(line, where)
             yield where, Article(_id(obj.get("id"), where), _text(obj.get("text"), where))
 
 

@@ -4,7 +4,6 @@ import csv
 import io
 import json
 
-import pytest
 
 from inference.render import html_page, write
 

@@ -53,7 +53,7 @@ def _ci(result, key) -> str:
 
 
 def markdown(result: dict[str, Any], title: str) -> str:
-    m, d = result["metrics"], result["data"]
+    d = result["data"]
     lines = [f"# {title}", "",
              f"Data: `{d['name']}` ({d['sentences']} sentences: "
              + ", ".join(f"{l} {d['label_counts'][l]}" for l in LABELS) + f"), from `{d['path']}`.",

@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from common import ROOT, eval_texts, save, table, timed
+from common import eval_texts, save, table, timed
 
 
 def wall(cmd: list[str], stdin: str, repeat: int) -> float:

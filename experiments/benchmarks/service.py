@@ -11,7 +11,6 @@ machine's cores, as they would on one small host.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import socket
 import subprocess

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 from inference.errors import StanceError
+from inference.jsonl import json_object
 
 
 def read_text(name: str) -> str:
@@ -36,11 +36,8 @@ def read_sentences(name: str) -> list[str]:
     for n, line in enumerate(lines, 1):
         if not line.strip():
             continue
-        try:
-            obj = json.loads(line)
-        except ValueError as exc:
-            raise StanceError(f"{where}:{n}: not valid JSON ({exc}); give one JSON object a line") from None
-        if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
+        obj = json_object(line, f"{where}:{n}")
+        if not isinstance(obj.get("text"), str):
             raise StanceError(f"{where}:{n}: expected an object with a string 'text' field")
         texts.append(obj["text"])
     return texts
