@@ -11,3 +11,7 @@ class ModelNotFound(StanceError):
 
 class ArtifactError(StanceError):
     """A model artifact is malformed, tampered with, or of another format version."""
+
+
+class TrackingUnavailable(StanceError):
+    """The MLflow tracking server does not answer."""

@@ -10,7 +10,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from inference.errors import ModelNotFound
+from inference.errors import ModelNotFound, TrackingUnavailable
 
 SCHEMES = ("models:/", "runs:/", "mlflow-artifacts:/", "s3://", "gs://", "file://")
 
@@ -22,6 +22,35 @@ def is_uri(ref: str) -> bool:
 def tracking_uri() -> str:
     """Where MLflow reads and writes: $MLFLOW_TRACKING_URI, else the local store in the working directory."""
     return os.environ.get("MLFLOW_TRACKING_URI") or "sqlite:///mlflow.db"
+
+
+REACHABLE_WITHIN = 5.0  # seconds a tracking server gets to answer before we give up
+
+
+def check_reachable(uri: str | None = None) -> None:
+    """Fail fast with a clear message when an HTTP tracking server does not answer its /health.
+
+    MLflow itself would retry with back-off for minutes; a user wants to know now.
+    """
+    import time
+
+    uri = uri or tracking_uri()
+    if not uri.startswith(("http://", "https://")):
+        return
+    import requests
+
+    deadline, last = time.monotonic() + REACHABLE_WITHIN, "no answer"
+    while time.monotonic() < deadline:
+        try:
+            response = requests.get(f"{uri.rstrip('/')}/health", timeout=2)
+            if response.ok:
+                return
+            last = f"HTTP {response.status_code}"
+        except requests.RequestException as exc:
+            last = type(exc).__name__
+        time.sleep(0.5)
+    raise TrackingUnavailable(f"tracking server {uri} is not reachable ({last} for {REACHABLE_WITHIN:.0f} s); start it, "
+                        "or point MLFLOW_TRACKING_URI at a running one (unset it to use ./mlflow.db)")
 
 
 def _cache_root() -> Path:
@@ -37,6 +66,7 @@ def download(uri: str) -> Path:
     """
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    check_reachable()
     import mlflow
     from mlflow.exceptions import MlflowException
 

@@ -1,14 +1,21 @@
-"""`stance train` into a tmp_path MLflow store: params, inputs, metrics, registry and the champion alias."""
+"""`stance train` into a tmp_path MLflow store: params, inputs, metrics, registry and the champion alias;
+the same config and seed train the same model again."""
+
+import json
 
 import mlflow
+import numpy as np
 import pandas as pd
 import pytest
 from mlflow import MlflowClient
 
 from conftest import small_dataset, write_config
+from inference.labels import LABELS
 from inference.loader import load_classifier
-from training.config import LinearConfig, load_config
-from training.train import train
+from training.config import ExperimentConfig, LinearConfig, TransformerConfig, load_config
+from training.data import load_splits
+from training.metrics import classification_metrics
+from training.train import fit, train
 
 pytestmark = pytest.mark.slow
 
@@ -70,3 +77,24 @@ def test_seeds_run_nested_and_log_mean_and_std(tmp_path, data):
                                   filter_string=f"tags.mlflow.parentRunId = '{result['run_id']}'")
     assert sorted(c.data.params["seed"] for c in children) == ["1", "2"]
     assert set(result["seeds"]) >= {"validation_macro_f1", "test_macro_f1"}
+
+
+def test_same_config_and_seed_give_identical_linear_predictions(tmp_path, data):
+    cfg = load_config(write_config(tmp_path / "c.toml", data))
+    texts = [json.loads(line)["text"] for line in (data / "test.jsonl").read_text().splitlines()]
+    first, second = (fit(cfg, load_splits(data), "cpu").logits(texts) for _ in range(2))
+    assert np.array_equal(first, second)
+
+
+def test_same_config_and_seed_give_the_same_transformer_f1_on_cpu(tmp_path):
+    tiny = small_dataset(tmp_path / "tiny", {"train": 8, "validation": 3, "test": 1})
+    cfg = ExperimentConfig(name="d", kind="transformer", seed=7, transformer=TransformerConfig(
+        epochs=1, batch_size=8, train_limit=64, max_length=64))
+    splits = load_splits(tiny)
+    gold = list(splits["validation"]["label"])
+    scores = []
+    for attempt in range(2):
+        model = fit(cfg, splits, "cpu", checkpoint_dir=str(tmp_path / f"ckpt{attempt}"))
+        pred = [LABELS[i] for i in model.logits(list(splits["validation"]["text"])).argmax(axis=1)]
+        scores.append(classification_metrics(gold, pred)["macro_f1"])
+    assert abs(scores[0] - scores[1]) <= 0.002, scores

@@ -30,6 +30,11 @@ PLANTED = {
     "empty text": ([row(text="   ")], "text is empty or whitespace"),
     "duplicate id": ([row(), row(text="Another sentence about the front line.")], "duplicate id 'a1'"),
     "duplicate text": ([row(), row(id="a2", text="ukrainian units  crossed the border at dawn.")], "duplicate text"),
+    "label in the wrong case": ([row(label="Asserted ")], "did you mean 'asserted'?"),
+    "empty id": ([row(id=" ")], "id is empty"),
+    "control character": ([row(text="Shelling hit Sudzha\x1b[0m overnight.")], "control character U+001B"),
+    "malformed date": ([row(date="06/08/2024")], "date '06/08/2024' is not a YYYY-MM-DD"),
+    "impossible date": ([row(date="2025-02-30")], "is not a YYYY-MM-DD calendar date"),
 }
 
 
@@ -43,6 +48,14 @@ def test_planted_defect_is_reported_with_file_and_line(tmp_path, name):
     assert message in p.message
     assert p.file.endswith("train.jsonl") and p.line >= 2
     assert str(p).startswith(f"{p.file}:{p.line}: ")
+
+
+def test_invalid_utf8_is_reported_with_its_line(tmp_path):
+    folder = write(tmp_path / "ds", [row(id="first", text="A clean first sentence about Sudzha.")])
+    with open(folder / "train.jsonl", "ab") as f:
+        f.write(b'{"id": "a9", "text": "Gas transit via Sudzha \xff\xfe halted.", "label": "asserted"}\n')
+    [p] = validate_path(folder)
+    assert (p.file, p.line) == (str(folder / "train.jsonl"), 2) and "not valid UTF-8" in p.message
 
 
 def test_document_shared_across_splits(tmp_path):

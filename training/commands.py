@@ -18,9 +18,11 @@ def register_train(sub) -> None:
 
 
 def run_train(args) -> int:
+    from inference.registry import check_reachable
     from training.config import load_config
 
     cfg = load_config(args.config)
+    check_reachable()  # before the heavy imports and the data: a dead server is reported in seconds
     from training.train import train
 
     if args.seeds < 1:

@@ -7,7 +7,11 @@ With no MLFLOW_TRACKING_URI set, MLflow 3 writes to ./mlflow.db (runs, registry)
 
 from __future__ import annotations
 
+import json
 import os
+import signal
+import sys
+import time
 import warnings
 from contextlib import contextmanager
 from importlib import metadata
@@ -16,6 +20,11 @@ from typing import Any, Callable, Iterator
 
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+# MLflow's HTTP defaults (7 retries, doubling back-off, 120 s timeout) turn a dead server into a
+# silent hang of many minutes; ours give up after about 15 s and say so. Set them to override.
+os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "3")
+os.environ.setdefault("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "1")
+os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "20")
 # MLflow nags about optional features we choose not to use (type-hint validation, ambiguous local
 # dataset sources); the run records are complete without them.
 warnings.filterwarnings("ignore", category=UserWarning, module=r"mlflow\..*")
@@ -28,7 +37,7 @@ import inference  # noqa: E402
 from inference.errors import StanceError  # noqa: E402
 from inference.labels import LABELS  # noqa: E402
 from inference.artifact import ARTIFACT_KEY  # noqa: E402
-from inference.registry import tracking_uri  # noqa: E402
+from inference.registry import check_reachable, tracking_uri  # noqa: E402
 
 
 def _requirements(kind: str) -> list[str]:
@@ -38,28 +47,150 @@ def _requirements(kind: str) -> list[str]:
     return [f"{n}=={metadata.version(n)}" for n in names]
 
 
+OPEN_RUNS = Path(".stance") / "open-runs"  # runs this machine started and could not close yet
+def _journal(run_id: str) -> Path:
+    return OPEN_RUNS / f"{run_id}.json"
+
+
+def _record(run_id: str, status: str, reason: str = "") -> str:
+    import socket
+
+    return json.dumps({"run_id": run_id, "tracking_uri": tracking_uri(), "status": status, "reason": reason[:500],
+                       "pid": os.getpid(), "host": socket.gethostname()})
+
+
+def _alive(record: dict) -> bool:
+    """Whether the process that wrote a journal entry still runs (then its run is not orphaned)."""
+    import socket
+
+    if record.get("host") != socket.gethostname() or not record.get("pid") or record.get("status") != "RUNNING":
+        return False
+    try:
+        os.kill(int(record["pid"]), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return int(record["pid"]) != os.getpid()
+
+
+def close_orphaned_runs() -> list[str]:
+    """Mark FAILED the runs an earlier process could not close because the server was down."""
+    closed = []
+    client = MlflowClient(tracking_uri())
+    for path in sorted(OPEN_RUNS.glob("*.json")) if OPEN_RUNS.is_dir() else []:
+        record = json.loads(path.read_text())
+        if record.get("tracking_uri") != tracking_uri() or _alive(record):
+            continue
+        if client.get_run(record["run_id"]).info.status == "RUNNING":
+            client.set_tag(record["run_id"], "stance.failure", record.get("reason", "tracking server lost"))
+            client.set_terminated(record["run_id"], "FAILED")
+            closed.append(record["run_id"])
+        path.unlink()
+    return closed
+
+
+def _terminate(run_id: str, status: str, reason: str, grace: float) -> None:
+    """Set the run's final status, waiting up to `grace` s for a lost server; else journal it."""
+    client = MlflowClient(tracking_uri())
+    deadline, told = time.monotonic() + grace, False
+    while True:
+        try:
+            if status != "FINISHED":
+                client.set_tag(run_id, "stance.failure", reason[:500])
+            client.set_terminated(run_id, status)
+            _journal(run_id).unlink(missing_ok=True)
+            return
+        except (MlflowException, OSError) as exc:
+            if not told and grace > 0:
+                print(f"stance: tracking server lost ({type(exc).__name__}); waiting up to {grace:.0f} s for "
+                      f"{tracking_uri()} to mark run {run_id} {status}", file=sys.stderr, flush=True)
+                told = True
+            if time.monotonic() >= deadline:
+                _journal(run_id).write_text(_record(run_id, status, reason))
+                raise StanceError(f"run {run_id} could not be marked {status} at {tracking_uri()} "
+                                  f"({type(exc).__name__}); the next `stance train` against that server marks it "
+                                  f"FAILED (journal: {_journal(run_id)})") from None
+            time.sleep(2)
+
+
 @contextmanager
 def run(experiment: str, run_name: str) -> Iterator[Any]:
-    """Start a run in `experiment`; a failure or interrupt marks it FAILED/KILLED, never left RUNNING."""
+    """Start a run in `experiment`; it always ends FINISHED, FAILED or KILLED, never left RUNNING.
+
+    If the tracking server goes away mid-run, closing waits up to $STANCE_TRACKING_GRACE s
+    (default 60) for it to come back, and otherwise leaves a journal entry that the next
+    `stance train` uses to mark the run FAILED.
+    """
+    check_reachable()
     mlflow.set_tracking_uri(tracking_uri())
     try:
         mlflow.set_experiment(experiment)
+        close_orphaned_runs()
     except MlflowException as exc:
         raise StanceError(f"cannot use MLflow experiment {experiment!r} at {tracking_uri()}: "
                           f"{str(exc).splitlines()[0][:200]}") from None
-    with mlflow.start_run(run_name=run_name) as active:
+    active = mlflow.start_run(run_name=run_name)
+    run_id = active.info.run_id
+    OPEN_RUNS.mkdir(parents=True, exist_ok=True)
+    _journal(run_id).write_text(_record(run_id, "RUNNING"))  # a SIGKILL leaves it for the next run to close
+    grace = float(os.environ.get("STANCE_TRACKING_GRACE", "60"))
+    try:
+        yield active
+    except KeyboardInterrupt as exc:
+        _end_active()
+        _terminate(run_id, "KILLED", f"interrupted ({type(exc).__name__})", grace)
+        raise
+    except BaseException as exc:
+        _end_active()
+        _terminate(run_id, "FAILED", f"{type(exc).__name__}: {str(exc)[:300]}", grace)
+        raise
+    _end_active()
+    _terminate(run_id, "FINISHED", "", grace)
+
+
+def _end_active() -> None:
+    """Pop every run this process still has open (nested ones too) without calling the server."""
+    while mlflow.active_run() is not None:
         try:
-            yield active
-        except KeyboardInterrupt:
-            mlflow.end_run(status="KILLED")
-            raise
+            mlflow.end_run()
+        except (MlflowException, OSError):
+            pass  # the stack is popped before MLflow calls the server; _terminate retries the parent
+
+
+@contextmanager
+def deferred_signals() -> Iterator[None]:
+    """Hold SIGINT/SIGTERM until the block is done, so the registry never gets half an update."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():  # only the main thread gets signals
+        yield
+        return
+    caught: list[int] = []
+    previous = {sig: signal.signal(sig, lambda s, _f: caught.append(s)) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        for sig in caught[:1]:
+            signal.raise_signal(sig)
 
 
 @contextmanager
 def child_run(run_name: str) -> Iterator[Any]:
-    """A nested run (one seed of a multi-seed training)."""
-    with mlflow.start_run(run_name=run_name, nested=True) as active:
+    """A nested run (one seed of a multi-seed training), ended KILLED or FAILED like its parent."""
+    active = mlflow.start_run(run_name=run_name, nested=True)
+    try:
         yield active
+    except BaseException as exc:
+        status = "KILLED" if isinstance(exc, KeyboardInterrupt) else "FAILED"
+        try:
+            mlflow.end_run(status=status)
+        except (MlflowException, OSError):
+            pass  # the server is gone; the parent's close reports it and journals the parent run
+        raise
+    mlflow.end_run()
 
 
 def log_epoch(epoch: int, metrics: dict[str, float]) -> None:
@@ -88,6 +219,10 @@ def log_dataset(info: dict[str, Any], frames: dict[str, Any]) -> None:
                                      digest=info["hash"][:16])
         mlflow.log_input(ds, context=split, tags={"version": info["version"], "hash": info["hash"]})
     mlflow.set_tags({"dataset.name": info["name"], "dataset.version": info["version"], "dataset.hash": info["hash"]})
+
+
+def set_tags(tags: dict[str, str]) -> None:
+    mlflow.set_tags(tags)
 
 
 def log_metrics(metrics: dict[str, float]) -> None:
@@ -132,12 +267,6 @@ def log_model(folder: Path, kind: str, example: list[str]) -> str:
     return info.model_uri
 
 
-def register(logged_uri: str, registered_model: str) -> tuple[str, str]:
-    """Register a logged model; returns (models:/name/version, version)."""
-    mv = mlflow.register_model(logged_uri, registered_model)
-    return f"models:/{registered_model}/{mv.version}", str(mv.version)
-
-
 def champion(registered_model: str, alias: str) -> str | None:
     """URI of the version the alias points at, or None when there is none yet."""
     client = MlflowClient(tracking_uri())
@@ -148,27 +277,56 @@ def champion(registered_model: str, alias: str) -> str | None:
     return f"models:/{registered_model}/{mv.version}"
 
 
-def promote_if_better(registered_model: str, alias: str, version: str, score: float,
-                      score_of: Callable[[str], float], force: bool = False) -> tuple[bool, str]:
-    """Point `alias` at `version` if `score` beats the current holder re-scored by `score_of`.
+def _promotion_lock(registered_model: str):
+    """A lock every promoter of `registered_model` on this store takes: read, compare, write as one step.
+
+    The registry has no compare-and-set, so two trainings finishing together could each see the old
+    champion and the worse one could write last. The lock file sits beside a local store (sqlite or
+    folder) and in the user cache for a server; promoters on other machines against one server are
+    not covered (see RELIABILITY.md).
+    """
+    import hashlib
+    import re
+
+    from filelock import FileLock
+
+    uri = tracking_uri()
+    local = re.match(r"sqlite:///(.+)$", uri) or re.match(r"(?:file://)?(/.+)$", uri)
+    folder = Path(local.group(1)).resolve().parent if local else \
+        Path(os.environ.get("STANCE_CACHE", Path.home() / ".cache" / "claimstance")) / "locks"
+    folder.mkdir(parents=True, exist_ok=True)
+    key = hashlib.sha256(f"{uri}|{registered_model}".encode()).hexdigest()[:16]
+    return FileLock(folder / f".stance-promote-{key}.lock", timeout=600)
+
+
+def register_and_promote(logged_uri: str, registered_model: str, alias: str, score: float,
+                         score_of: Callable[[str], float], force: bool = False) -> dict[str, Any]:
+    """Register a logged model and point `alias` at it if `score` beats the holder re-scored by `score_of`.
 
     The current champion is scored again on this run's validation data, so both numbers come
-    from the same sentences even when the dataset changed since it was trained.
+    from the same sentences even when the dataset changed since it was trained. Reading the
+    champion, comparing and writing happen under one lock, so concurrent promoters serialise;
+    the registry writes run with SIGINT/SIGTERM held, so an interrupt never leaves half of them.
     """
     client = MlflowClient(tracking_uri())
-    current = champion(registered_model, alias)
-    if force:
-        reason = "forced by --promote"
-    elif current is None:
-        reason = f"no {alias} yet"
-    else:
-        theirs = score_of(current)
-        if score <= theirs:
-            return False, f"kept {current}: its validation macro-F1 {theirs:.4f} >= {score:.4f}"
-        reason = f"validation macro-F1 {score:.4f} > {theirs:.4f} of {current}"
-    client.set_registered_model_alias(registered_model, alias, version)
-    client.set_model_version_tag(registered_model, version, "validation_macro_f1", f"{score:.6f}")
-    return True, reason
+    with _promotion_lock(registered_model):
+        current = champion(registered_model, alias)
+        if force:
+            promote, reason = True, "forced by --promote"
+        elif current is None:
+            promote, reason = True, f"no {alias} yet"
+        else:
+            theirs = score_of(current)
+            promote = score > theirs
+            reason = (f"validation macro-F1 {score:.4f} > {theirs:.4f} of {current}" if promote else
+                      f"kept {current}: its validation macro-F1 {theirs:.4f} >= {score:.4f}")
+        with deferred_signals():
+            mv = mlflow.register_model(logged_uri, registered_model)
+            client.set_model_version_tag(registered_model, mv.version, "validation_macro_f1", f"{score:.6f}")
+            if promote:
+                client.set_registered_model_alias(registered_model, alias, mv.version)
+    return {"model_uri": f"models:/{registered_model}/{mv.version}", "version": str(mv.version),
+            "promoted": promote, "reason": reason}
 
 
 def model_version_of(uri: str) -> tuple[str, str] | None:

@@ -37,7 +37,8 @@ def fit(cfg: ExperimentConfig, data, device: str, on_epoch=None, checkpoint_dir=
         from training.transformer import fit_transformer
 
         return fit_transformer(train["text"], train["label"], val["text"], val["label"], cfg.transformer, cfg.seed,
-                               device, on_epoch=on_epoch, checkpoint_dir=checkpoint_dir, resume=resume)
+                               device, on_epoch=on_epoch, checkpoint_dir=checkpoint_dir, resume=resume,
+                               on_resume=lambda path: tracking.set_tags({"resumed_from": path}))
     if cfg.kind == "embeddings":
         from training.embeddings import fit_embeddings
 
@@ -127,22 +128,21 @@ def train(cfg: ExperimentConfig, promote: bool = False, device: str = "auto", se
                     runs.append(fit_and_log(child_cfg, data, info, device, resume))
             tracking.log_seed_summary([r["metrics"] for r in runs], seeds)
             best = max(runs, key=lambda r: r["metrics"]["validation_macro_f1"])
-        model_uri, version = tracking.register(best["logged_uri"], cfg.tracking.registered_model)
         validation = data["validation"]
 
         def score_of(uri: str) -> float:
             other = load_classifier(uri)
             return classification_metrics(validation["label"], other.predict(validation["text"]))["macro_f1"]
 
-        promoted, reason = tracking.promote_if_better(
-            cfg.tracking.registered_model, cfg.tracking.alias, version, best["metrics"]["validation_macro_f1"],
-            score_of, force=promote)
+        registered = tracking.register_and_promote(best["logged_uri"], cfg.tracking.registered_model,
+                                                   cfg.tracking.alias, best["metrics"]["validation_macro_f1"],
+                                                   score_of, force=promote)
     summary = {}
     if seeds > 1:
         for key in ("validation_macro_f1", "test_macro_f1", "contrast_macro_f1"):
             values = [r["metrics"][key] for r in runs if key in r["metrics"]]
             if len(values) > 1:  # a dataset without contrast.jsonl has no contrast metrics
                 summary[key] = (statistics.mean(values), statistics.stdev(values))
-    return {"run_id": active.info.run_id, "metrics": best["metrics"], "model_uri": model_uri, "version": version,
-            "promoted": promoted, "reason": reason, "alias": cfg.tracking.alias, "device": device,
+    return {"run_id": active.info.run_id, "metrics": best["metrics"], **registered, "alias": cfg.tracking.alias,
+            "device": device,
             "registered_model": cfg.tracking.registered_model, "dataset": info, "seeds": summary}

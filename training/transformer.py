@@ -7,6 +7,7 @@ per-epoch metrics handed to a callback (which logs them to MLflow), weights save
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Callable, Sequence
@@ -54,7 +55,8 @@ def _length_grouping(training_arguments) -> dict:
 def fit_transformer(train_texts: Sequence[str], train_labels: Sequence[str], val_texts: Sequence[str],
                     val_labels: Sequence[str], cfg: TransformerConfig, seed: int, device: str,
                     on_epoch: Callable[[int, dict[str, float]], None] | None = None,
-                    checkpoint_dir: str | None = None, resume: bool = False) -> TransformerModel:
+                    checkpoint_dir: str | None = None, resume: bool = False,
+                    on_resume: Callable[[str], None] | None = None, keep_checkpoints: bool = False) -> TransformerModel:
     import transformers
     from transformers import (AutoModelForSequenceClassification, AutoTokenizer, DataCollatorWithPadding,
                               EarlyStoppingCallback, Trainer, TrainerCallback, TrainingArguments)
@@ -94,9 +96,21 @@ def fit_transformer(train_texts: Sequence[str], train_labels: Sequence[str], val
     trainer = Trainer(model=model, args=args, train_dataset=train_ds, eval_dataset=val_ds, processing_class=tokenizer,
                       data_collator=DataCollatorWithPadding(tokenizer), compute_metrics=compute_metrics,
                       callbacks=[EarlyStoppingCallback(early_stopping_patience=cfg.patience), EpochLog()])
-    if resume and not list(Path(out_dir).glob("checkpoint-*")):
+    start = last_checkpoint(out_dir) if resume else None
+    if resume and start is None:
         from inference.errors import StanceError
 
         raise StanceError(f"--resume: no checkpoint in {out_dir}; run without --resume to start the fine-tune")
-    trainer.train(resume_from_checkpoint=True if resume else None)
+    if start and on_resume:
+        on_resume(start)
+    trainer.train(resume_from_checkpoint=start)
+    if not keep_checkpoints:
+        shutil.rmtree(out_dir, ignore_errors=True)  # finished: checkpoints only serve an interrupted run
     return TransformerModel(trainer.model, tokenizer, max_length=cfg.max_length, device=device)
+
+
+def last_checkpoint(folder: str) -> str | None:
+    """The newest complete `checkpoint-N` folder the Trainer wrote in `folder`, if any."""
+    from transformers.trainer_utils import get_last_checkpoint
+
+    return get_last_checkpoint(folder) if Path(folder).is_dir() else None

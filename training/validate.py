@@ -1,7 +1,7 @@
 """`stance data validate`: every problem in a dataset, each with file:line and how to fix it.
 
-Checks: JSON syntax, schema and types, labels, duplicate ids, empty or whitespace text, exact
-duplicate texts, near-duplicate texts across splits (TF-IDF cosine), documents shared across
+Checks: UTF-8, JSON syntax, schema and types, labels, empty ids, empty or whitespace text, control
+characters, dates, duplicate ids, exact duplicate texts, near-duplicate texts across splits (TF-IDF cosine), documents shared across
 splits, and contrast groups that lack one sentence per label.
 
 >>> for p in validate_path("datasets/kursk"): print(p)     # doctest: +SKIP
@@ -11,6 +11,7 @@ datasets/kursk/test.jsonl:12: duplicate id 'k-0042' (first at datasets/kursk/tra
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,12 +72,32 @@ def _read(path: Path, split: str, problems: list[Problem]) -> list[Row]:
             problems.append(Problem(str(path), n, "field(s) " + ", ".join(f"{k}={obj[k]!r}" for k in bad) + " must be strings"))
             continue
         if obj["label"] not in LABELS:
-            problems.append(Problem(str(path), n, f"label {obj['label']!r} is not one of {', '.join(LABELS)}"))
+            near = obj["label"].strip().lower()
+            hint = f"; did you mean {near!r}?" if near in LABELS else ""
+            problems.append(Problem(str(path), n, f"label {obj['label']!r} is not one of {', '.join(LABELS)}{hint}"))
+        if not obj["id"].strip():
+            problems.append(Problem(str(path), n, "id is empty; give each sentence a unique id"))
         if not obj["text"].strip():
             problems.append(Problem(str(path), n, "text is empty or whitespace; remove the line or write the sentence"))
             continue
+        control = next((c for c in obj["text"] if unicodedata.category(c) == "Cc"), None)
+        if control is not None:
+            problems.append(Problem(str(path), n, f"text contains control character U+{ord(control):04X}; "
+                                                  "remove it (a sentence is one line of plain text)"))
+        if "date" in obj and not _is_date(obj["date"]):
+            problems.append(Problem(str(path), n, f"date {obj['date']!r} is not a YYYY-MM-DD calendar date"))
         rows.append(Row(str(path), n, split, obj))
     return rows
+
+
+def _is_date(value) -> bool:
+    """'2024-08-06' -> True; '06/08/2024', '2024-02-30' or a number -> False."""
+    import datetime
+
+    try:
+        return isinstance(value, str) and len(value) == 10 and bool(datetime.date.fromisoformat(value))
+    except ValueError:
+        return False
 
 
 def _near_duplicates(rows: list[Row], problems: list[Problem]) -> None:

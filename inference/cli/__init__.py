@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from importlib.metadata import entry_points
 
@@ -37,17 +38,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so every cleanup path (runs marked KILLED, temp files) runs."""
+
+
+def _terminate(signum, frame):
+    raise Terminated()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    previous = signal.signal(signal.SIGTERM, _terminate) if _main_thread() else None
     try:
         return args.func(args) or 0
     except StanceError as exc:
         print(f"stance: error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("stance: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        terminated = isinstance(exc, Terminated)
+        print(f"stance: {'terminated' if terminated else 'interrupted'}", file=sys.stderr)
+        return 143 if terminated else 130
     except BrokenPipeError:
         return 0
     except Exception as exc:  # the last line of defence: users never see a traceback
@@ -56,6 +67,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"stance: unexpected error: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''} "
               "(set STANCE_DEBUG=1 for the traceback and report it)", file=sys.stderr)
         return 1
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
 
 
 def run() -> None:
