@@ -1,8 +1,8 @@
-"""The self-describing model folder: a manifest beside weights in safe formats (skops, safetensors).
+"""The self-describing model folder: a manifest beside weights in safe formats (JSON, npz, safetensors).
 
     model/
       manifest.json   format, format_version, kind, labels, config, dataset, metrics, files{name: sha256}
-      model.skops     (linear)   or   model.safetensors + tokenizer files (transformer)
+      linear.json + linear.npz (linear)   or   model.safetensors + tokenizer files (transformer)
 
 `write_manifest` hashes every file it lists; `read_manifest` refuses a folder whose format,
 version, labels or hashes are not what this code expects, and says which.
@@ -19,7 +19,10 @@ from inference.errors import ArtifactError
 from inference.labels import LABELS
 
 FORMAT = "claimstance-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+# Version 2 stores the linear model as linear.json + linear.npz (read without scikit-learn) instead
+# of version 1's model.skops. The other kinds' folders did not change, so their version 1 still loads.
+STILL_READ = {1: ("transformer", "embeddings", "rule")}
 MANIFEST = "manifest.json"
 # The folder name of the artifact inside the registered MLflow model: artifacts/<ARTIFACT_KEY>/.
 ARTIFACT_KEY = "claimstance"
@@ -61,9 +64,14 @@ def read_manifest(folder: Path, *, verify: bool = True) -> dict[str, Any]:
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise ArtifactError(f"{path}: format is {manifest.get('format') if isinstance(manifest, dict) else manifest!r}, "
                             f"expected {FORMAT!r}")
-    if manifest.get("format_version") != FORMAT_VERSION:
-        raise ArtifactError(f"{path}: format_version {manifest.get('format_version')!r}, this code reads "
-                            f"{FORMAT_VERSION}; retrain the model or install the matching claimstance version")
+    version, kind = manifest.get("format_version"), manifest.get("kind")
+    if version == 1 and kind == "linear":
+        raise ArtifactError(f"{path}: format_version 1 keeps the linear model in model.skops, which this code no "
+                            f"longer reads (version {FORMAT_VERSION} loads it without scikit-learn); retrain it: "
+                            "stance train --config experiments/baseline.toml")
+    if version != FORMAT_VERSION and kind not in STILL_READ.get(version, ()):
+        raise ArtifactError(f"{path}: format_version {version!r}, this code reads {FORMAT_VERSION}; "
+                            "retrain the model or install the matching claimstance version")
     if tuple(manifest.get("labels", ())) != LABELS:
         raise ArtifactError(f"{path}: labels {manifest.get('labels')!r}, expected {list(LABELS)!r} in that order")
     if verify:

@@ -75,9 +75,14 @@ def read_articles(spec: str | Path) -> Iterator[Article]:
     """
     spec = str(spec)
     path = Path(spec).expanduser()
-    if path.is_dir():
+    try:
+        is_dir, is_file = path.is_dir(), path.is_file()
+    except OSError as exc:  # e.g. a name longer than the OS allows
+        raise StanceError(f"{spec[:200]}: cannot read ({exc.strerror or exc}); pass a folder, glob, .txt, .jsonl or "
+                          ".parquet file") from None
+    if is_dir:
         return _unique(_read_folder(path), str(path))
-    if path.is_file():
+    if is_file:
         suffix = path.suffix.lower()
         if suffix in _PARQUET_SUFFIXES or (suffix not in _JSONL_SUFFIXES + (".txt",) and _is_parquet(path)):
             return _unique(_read_parquet(path), str(path))
@@ -222,9 +227,13 @@ def score_batch(articles: Iterable[Article], clf, output_path: str | Path, fmt: 
         raise StanceError(f"output format {fmt!r} is not one of {', '.join(FORMATS)}")
     if chunk_size < 1:
         raise StanceError(f"chunk_size {chunk_size!r} must be at least 1")
-    if output.is_dir():
-        raise StanceError(f"{output}: is a folder; --output takes a file path")
-    output.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        if output.is_dir():
+            raise StanceError(f"{output}: is a folder; --output takes a file path")
+        output.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a parent that is a file, a name too long, no permission
+        raise StanceError(f"{str(output)[:200]}: cannot write there ({exc.strerror or exc}); pick another "
+                          "--output") from None
     store = (_ParquetStore if fmt == "parquet" else _JsonlStore)(output)
 
     bar = None
@@ -321,7 +330,7 @@ class _JsonlStore(_Store):
                     try:
                         obj = json.loads(line)
                         done[obj["id"]] = obj["content_hash"]
-                    except (ValueError, TypeError, KeyError):
+                    except (ValueError, TypeError, KeyError, RecursionError):
                         raise _not_ours(output, f"line {n} is not a record with id and content_hash") from None
         super().__init__(output, done)
 

@@ -7,9 +7,13 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from inference.errors import StanceError
+
+# A \uD800-\uDFFF escape: JSON accepts one unpaired, but the string it gives cannot be written as UTF-8.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 def json_object(line: str, where: str) -> dict[str, Any]:
@@ -18,6 +22,15 @@ def json_object(line: str, where: str) -> dict[str, Any]:
         obj = json.loads(line)
     except ValueError as exc:
         raise StanceError(f"{where}: not valid JSON ({exc}); give one JSON object a line") from None
+    except RecursionError:
+        raise StanceError(f"{where}: JSON nested too deeply to read; give one flat JSON object a line") from None
     if not isinstance(obj, dict):
-        raise StanceError(f"{where}: expected a JSON object, found {type(obj).__name__}")
+        raise StanceError(f"{where}: expected a JSON object, found {type(obj).__name__}; give one object a line, "
+                          'e.g. {"text": "..."}')
+    if _SURROGATE_ESCAPE.search(line):
+        try:
+            json.dumps(obj, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise StanceError(f"{where}: a string holds an unpaired surrogate escape (\\ud800-\\udfff), which is not "
+                              "text; escape characters outside the BMP as a pair or write them as UTF-8") from None
     return obj

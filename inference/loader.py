@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+
 from inference.artifact import MANIFEST, read_manifest
 from inference.errors import ArtifactError, ModelNotFound
 from inference.predictor import Classifier
@@ -60,6 +61,11 @@ def load_artifact(folder: Path, device: str = "auto") -> Classifier:
     cls = _model_class(manifest["kind"])
     if cls is None:
         raise ArtifactError(f"{folder / MANIFEST}: unknown model kind {manifest['kind']!r}; expected one of {', '.join(KINDS)}")
+    unlisted = [name for name in getattr(cls, "FILES", ()) if name not in (manifest.get("files") or {})]
+    if unlisted:
+        # A weight file the manifest does not hash would load unchecked.
+        raise ArtifactError(f"{folder / MANIFEST}: lists no SHA-256 for {', '.join(unlisted)}; the folder was not "
+                            "written by `stance train`, retrain or re-download it")
     if manifest["kind"] == "linear":
         model = cls.load(folder)
     else:
@@ -73,7 +79,12 @@ def load_classifier(ref: str | Path, device: str = "auto") -> Classifier:
     if is_uri(ref):
         return load_artifact(find_artifact(download(ref)), device)
     path = Path(ref).expanduser()
-    if not path.exists():
+    try:
+        exists = path.exists()
+    except OSError as exc:  # e.g. a name longer than the file system allows
+        raise ModelNotFound(f"{ref[:200]}: cannot be a model folder ({exc.strerror}); pass a model folder or a URI "
+                            "such as models:/claim-stance@champion") from None
+    if not exists:
         raise ModelNotFound(f"{ref}: no such file or folder; pass a model folder or a URI such as "
                             "models:/claim-stance@champion")
     return load_artifact(find_artifact(path), device)

@@ -43,13 +43,33 @@ def _pieces(line: str) -> list[str]:
     return out + [line]
 
 
+def _segment(piece: str) -> list[str]:
+    """pysbd's sentences of one piece, cut from the piece itself so that no character is lost.
+
+    pysbd drops some text (a trailing "??" or "!!"; any sentence holding one of its own marker
+    characters such as "♬") and rewrites some, so each sentence it finds is only used to say
+    where a sentence starts: text it lost stays with the sentence before.
+
+    >>> _segment("Troops left. Kyiv denied the report. ??")
+    ['Troops left. ', 'Kyiv denied the report. ??']
+    """
+    starts, at = [], 0
+    for sentence in _segmenter().segment(piece):
+        found = piece.find(sentence.strip(), at) if sentence.strip() else -1
+        if found >= 0:
+            starts.append(found)
+            at = found + len(sentence.strip())
+    cuts = [0, *starts[1:]]  # the first sentence also takes whatever pysbd skipped before it
+    return [piece[a:b] for a, b in zip(cuts, cuts[1:] + [len(piece)])]
+
+
 def split_sentences(text: str) -> list[str]:
     """Split an article into sentences. Lines are split first: headlines and captions stand alone."""
     out: list[str] = []
     for line in text.splitlines():
         line = line.strip()
         for piece in _pieces(line) if line else []:
-            out.extend(s.strip() for s in _segmenter().segment(piece) if s.strip())
+            out.extend(s.strip() for s in _segment(piece) if s.strip())
     return out
 
 

@@ -48,7 +48,7 @@ def write_config(path: Path, data: Path, **linear) -> Path:
 
 @pytest.fixture(scope="session")
 def model_dir(tmp_path_factory) -> Path:
-    """A linear model folder (manifest + skops), trained once per session without MLflow."""
+    """A linear model folder (manifest + linear.json + linear.npz), trained once per session without MLflow."""
     from inference.artifact import write_manifest
     from training.config import LinearConfig
     from training.linear import fit_linear

@@ -24,14 +24,49 @@ def test_round_trip_predicts_same_probabilities(copy, model_dir):
 
 def test_manifest_lists_hashes(copy):
     manifest = read_manifest(copy)
-    assert manifest["kind"] == "linear" and "model.skops" in manifest["files"]
+    assert manifest["kind"] == "linear" and {"linear.json", "linear.npz"} <= set(manifest["files"])
+    assert manifest["format_version"] == 2
 
 
-def test_tampered_weights_are_refused(copy):
-    with open(copy / "model.skops", "ab") as fh:
+@pytest.mark.parametrize("name", ["linear.npz", "linear.json"])
+def test_tampered_weights_are_refused(copy, name):
+    with open(copy / name, "ab") as fh:
         fh.write(b"x")
     with pytest.raises(ArtifactError, match="SHA-256 does not match"):
         load_classifier(copy)
+
+
+def test_weights_missing_from_the_manifest_are_refused(copy):
+    path = copy / "manifest.json"
+    manifest = json.loads(path.read_text())
+    del manifest["files"]["linear.npz"]
+    path.write_text(json.dumps(manifest))
+    with pytest.raises(ArtifactError, match="lists no SHA-256 for linear.npz"):
+        load_classifier(copy)
+
+
+def test_version_1_linear_model_says_retrain(copy):
+    # Version 1 kept the linear model in model.skops; version 2 reads it without scikit-learn.
+    path = copy / "manifest.json"
+    manifest = json.loads(path.read_text())
+    manifest["format_version"] = 1
+    path.write_text(json.dumps(manifest))
+    with pytest.raises(ArtifactError, match="format_version 1 keeps the linear model in model.skops.*retrain"):
+        load_classifier(copy)
+
+
+def test_version_1_of_other_kinds_still_loads(tmp_path):
+    # Their folders did not change between versions 1 and 2.
+    from inference.artifact import write_manifest
+
+    folder = tmp_path / "rule"
+    folder.mkdir()
+    write_manifest(folder, kind="rule", config={}, dataset={}, metrics={})
+    path = folder / "manifest.json"
+    manifest = json.loads(path.read_text())
+    manifest["format_version"] = 1
+    path.write_text(json.dumps(manifest))
+    assert load_classifier(folder).predict("Kyiv denied the report.") == ["disputed"]
 
 
 @pytest.mark.parametrize("field,value,message", [("labels", ["a", "b", "c"], "labels"),

@@ -71,6 +71,6 @@ def test_conformal_sets_contain_the_top_label(saved):
 def test_manifest_lists_every_weight_file(saved):
     kind, _, folder = saved
     files = json.loads((folder / "manifest.json").read_text())["files"]
-    expected = {"linear": "model.skops", "transformer": "model.safetensors", "embeddings": "head.safetensors"}.get(kind)
+    expected = {"linear": "linear.npz", "transformer": "model.safetensors", "embeddings": "head.safetensors"}.get(kind)
     assert expected is None or expected in files
-    assert not any(name.endswith((".bin", ".pkl", ".pt")) for name in files)
+    assert not any(name.endswith((".bin", ".pkl", ".pt", ".skops")) for name in files)

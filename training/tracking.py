@@ -41,7 +41,7 @@ from inference.registry import check_reachable, tracking_uri  # noqa: E402
 
 
 def _requirements(kind: str) -> list[str]:
-    names = ["mlflow", "numpy", "pandas", "scikit-learn", "skops", "pysbd"]
+    names = ["mlflow", "numpy", "pandas", "pysbd"]  # the linear model scores with numpy alone
     if kind in ("transformer", "embeddings"):
         names += ["torch", "transformers", "tokenizers", "safetensors"]
     return [f"{n}=={metadata.version(n)}" for n in names]

@@ -1,9 +1,12 @@
 """Benchmark 4: warm latency of scoring one 1,000-word article, p50/p99, per model.
 
     python experiments/benchmarks/article_latency.py --model A [--model B ...] [--runs 50] [--quick]
+        [--sklearn experiments/baseline.toml]
 
 Scoring only (split, filter, classify, conformal sets); the occlusion explanation is timed
-separately because it runs the model once per word.
+separately because it runs the model once per word. `--sklearn CONFIG` also times the linear
+model as it ran before format version 2 (the config's scikit-learn pipeline, fitted here, behind
+the first linear model's calibration), in the same process.
 """
 
 from __future__ import annotations
@@ -32,15 +35,22 @@ def main() -> None:
     ap.add_argument("--model", action="append", required=True)
     ap.add_argument("--runs", type=int, default=50)
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--sklearn", metavar="CONFIG", help="also time this linear config's sklearn pipeline (before)")
     args = ap.parse_args()
     from inference.article import score_article
     from inference.loader import load_classifier
+    from inference.predictor import Classifier
 
     text = article()
     runs = 5 if args.quick else args.runs
     rows = []
-    for ref in args.model:
-        clf = load_classifier(ref, device="cpu")
+    classifiers = [(ref, load_classifier(ref, device="cpu")) for ref in args.model]
+    if args.sklearn:
+        from linear import reference
+
+        manifest = next((c.manifest for _, c in classifiers if c.kind == "linear"), {})
+        classifiers.append((args.sklearn, Classifier(reference(args.sklearn)[0], manifest)))
+    for ref, clf in classifiers:
         for explain in (False, True):
             score_article(text, clf, explain=explain)
             samples = []

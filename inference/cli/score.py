@@ -46,7 +46,7 @@ def run(args) -> int:
         return 0
     if not args.articles:
         raise StanceError("give at least one ARTICLE (a file, - for stdin, a folder, glob, JSONL or Parquet)")
-    batch = args.output or any(Path(a).is_dir() or a.endswith(BATCH_SUFFIXES) or any(c in a for c in "*?[")
+    batch = args.output or any(_is_dir(a) or a.endswith(BATCH_SUFFIXES) or any(c in a for c in "*?[")
                                for a in args.articles)
     if batch:
         return run_batch(args, model)
@@ -64,6 +64,14 @@ def run(args) -> int:
     return 0
 
 
+def _is_dir(name: str) -> bool:
+    """Path.is_dir, but False where the OS refuses the name (too long, say): reading it then says why."""
+    try:
+        return Path(name).is_dir()
+    except OSError:
+        return False
+
+
 def run_batch(args, model: str) -> int:
     import itertools
 
@@ -78,7 +86,11 @@ def run_batch(args, model: str) -> int:
     if first is None:
         raise StanceError(f"no articles found in {' '.join(args.articles)}")
     clf = load_classifier(model)
-    done = score_batch(itertools.chain([first], articles), clf, args.output, progress=sys.stderr.isatty(),
-                       coverage=args.coverage or None, explain=not args.no_explain)
+    try:
+        done = score_batch(itertools.chain([first], articles), clf, args.output, progress=sys.stderr.isatty(),
+                           coverage=args.coverage or None, explain=not args.no_explain)
+    except OSError as exc:  # the output could not be written (readers turn their own OSErrors into StanceErrors)
+        raise StanceError(f"{args.output}: cannot write ({exc.strerror or exc}); check space and permissions or "
+                          "pick another --output (a re-run resumes after the articles already written)") from None
     print(f"scored {done.scored} article(s), skipped {done.skipped} already in {args.output}", file=sys.stderr)
     return 0

@@ -5,14 +5,28 @@ from __future__ import annotations
 from inference.labels import LABELS, NO_CLAIM
 
 COLOURS = {"asserted": "green", "disputed": "red", "speculative": "yellow", NO_CLAIM: "dim"}
+# Control characters from the input are shown as symbols, never sent: ESC would start a terminal
+# escape sequence (colours, cursor moves, window title) written by whoever wrote the input.
+_VISIBLE = str.maketrans({**{chr(c): chr(0x2400 + c) for c in range(0x20)}, "\x7f": "\u2421",
+                          **{chr(c): "\ufffd" for c in range(0x80, 0xA0)}})
+
+
+def _cell(text: str) -> str:
+    """Input text as a table cell: rich markup escaped, control characters made visible.
+
+    >>> _cell("a\\x1b[2Jb")
+    'a\u241b[2Jb'
+    """
+    from rich.markup import escape
+
+    return escape(text.translate(_VISIBLE))
 
 
 def label_table(rows: list[dict], out, title: str | None = None) -> None:
     from rich.console import Console
-    from rich.markup import escape
     from rich.table import Table
 
-    table = Table(title=title, show_lines=False)
+    table = Table(title=_cell(title) if title else None, show_lines=False)
     table.add_column("#", justify="right")
     table.add_column("label")
     for label in LABELS:
@@ -25,8 +39,8 @@ def label_table(rows: list[dict], out, title: str | None = None) -> None:
         colour = COLOURS.get(r["label"], "")
         probs = r.get("probs") or {}
         cells = [str(i), f"[{colour}]{r['label']}[/]", *(f"{probs[l]:.2f}" if probs else "" for l in LABELS),
-                 escape(r["text"])]
+                 _cell(r["text"])]
         if explained:
-            cells.append(escape(", ".join(r.get("top_words") or [])))
+            cells.append(_cell(", ".join(r.get("top_words") or [])))
         table.add_row(*cells)
     Console(file=out, width=160 if not out.isatty() else None).print(table)
