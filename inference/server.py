@@ -8,6 +8,8 @@
 
 Every error is JSON `{"error": ..., "detail": ...}`, and no request makes it answer 500. The app
 holds no module-level state: the served classifier lives in the closure the factory builds.
+The request and response models live in `inference.http_models`; the error shape, bearer auth and
+body limit in `inference.http_middleware`.
 
 >>> from inference.loader import load_classifier                                  # doctest: +SKIP
 >>> app = create_app(lambda: load_classifier("models:/claim-stance@champion"),
@@ -18,30 +20,25 @@ holds no module-level state: the served classifier lives in the closure the fact
 # No `from __future__ import annotations` here: FastAPI reads endpoint annotations at runtime, and
 # the request models are local to create_app (their limits come from Settings).
 import asyncio
-import hmac
-import json
 import logging
 import math
 import threading
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from http import HTTPStatus
-from typing import Annotated, Any, Callable, Literal
+from typing import Callable
 
 import numpy as np
-from fastapi import APIRouter, FastAPI, Request, Security
+from fastapi import APIRouter, FastAPI, Security
 from fastapi.concurrency import run_in_threadpool
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 from fastapi.security import HTTPBearer
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, create_model
-from starlette.datastructures import Headers
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from inference.article import score_article
 from inference.errors import StanceError
-from inference.labels import LABELS, NO_CLAIM
+from inference.http_middleware import ApiError, BearerAuth, BodyLimit, install_error_handlers
+from inference.http_models import (ClassifyResponse, ErrorResponse, Health, ModelInfo, Ready, ScoreResponse,
+                                   request_models)
+from inference.labels import LABELS
 from inference.predictor import Classifier
 from inference.text import split_sentences
 
@@ -75,80 +72,6 @@ class Settings:
                               "HTTP header); pick another, or pass none to serve without auth")
 
 
-# ---- response models (request models depend on the limits, so create_app builds them) ----
-
-Label = Literal[LABELS]
-Probs = create_model("Probs", **{label: (float, ...) for label in LABELS})
-
-
-class ClassifyResult(BaseModel):
-    text: str
-    label: Label
-    probs: Probs
-    set: list[Label] | None = Field(None, description="conformal prediction set; only when `coverage` was "
-                                                       "given and the model is calibrated for it")
-
-
-class ClassifyResponse(BaseModel):
-    results: list[ClassifyResult]
-
-
-class SentenceScore(BaseModel):
-    """A no-claim line has only index, text, label and probs (null)."""
-    index: int
-    text: str
-    label: Literal[(*LABELS, NO_CLAIM)]
-    probs: Probs | None
-    set: list[Label] | None = Field(None, description="conformal prediction set, when the model has one")
-    top_words: list[str] | None = Field(None, description="the words that drove the label (with `explain`)")
-    speaker: str | None = Field(None, description="who the sentence attributes the claim to, if it says")
-
-
-class ArticleSummary(BaseModel):
-    sentences: int
-    claims: int
-    no_claim: int
-    counts: dict[str, int]
-    shares: dict[str, float]
-    disputed: list[int] = Field(description="indexes of the disputed sentences")
-    speculative: list[int] = Field(description="indexes of the speculative sentences")
-    speakers: dict[str, int] = Field(description="claims per named speaker, most first")
-
-
-class ScoreResponse(BaseModel):
-    sentences: list[SentenceScore]
-    summary: ArticleSummary
-
-
-class ModelInfo(BaseModel):
-    ref: str | None = Field(description="the model reference the server was started with")
-    name: str | None
-    version: str | None
-    alias: str | None
-    kind: str
-    labels: list[str]
-    sets: bool = Field(description="whether `coverage` gives conformal prediction sets")
-    metrics: dict[str, float | None] = Field(description="validation_* and test_* metrics from training")
-    dataset: dict[str, Any] | None
-    loaded_at: str
-
-
-class Health(BaseModel):
-    status: Literal["ok"]
-
-
-class Ready(BaseModel):
-    """/readyz, and /v1/reload once the new model is in."""
-    status: Literal["ready", "reloaded"]
-    kind: str
-    loaded_at: str
-
-
-class ErrorResponse(BaseModel):
-    error: str
-    detail: Any = None
-
-
 def describe_ref(ref: str) -> dict[str, str | None]:
     """Registry name, version and alias named by a model reference; None where it does not say.
 
@@ -169,173 +92,6 @@ def describe_ref(ref: str) -> dict[str, str | None]:
         else:
             out["name"] = rest
     return out
-
-
-# ---- errors ----
-
-class ApiError(Exception):
-    """An answer other than 200, rendered as {"error": ..., "detail": ...}."""
-
-    def __init__(self, status: int, error: str, detail: Any = None, headers: dict[str, str] | None = None):
-        super().__init__(error)
-        self.status, self.error, self.detail, self.headers = status, error, detail, headers
-
-
-class _ErrorJSON(JSONResponse):
-    # ASCII escapes: an error may quote what the client sent (a field name, say), and a lone
-    # surrogate in it would make UTF-8 encoding fail and turn a 422 into a 500.
-    def render(self, content: Any) -> bytes:
-        return json.dumps(content, ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode("ascii")
-
-
-def _error(status: int, error: str, detail: Any = None, headers: dict[str, str] | None = None) -> JSONResponse:
-    return _ErrorJSON({"error": error, "detail": detail}, status_code=status, headers=headers)
-
-
-def _validation_detail(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Pydantic errors without `input` (which echoes the request back) or `ctx` (not always JSON)."""
-    out = []
-    for e in errors:
-        msg = str(e.get("msg", ""))
-        if e.get("type") == "json_invalid" and (e.get("ctx") or {}).get("error"):
-            msg = f"{msg}: {e['ctx']['error']}"
-        out.append({"loc": [p if isinstance(p, int) else str(p) for p in e.get("loc", ())],
-                    "msg": msg, "type": str(e.get("type", ""))})
-    return out
-
-
-def _install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(ApiError)
-    async def api_error(request: Request, exc: ApiError):
-        return _error(exc.status, exc.error, exc.detail, exc.headers)
-
-    @app.exception_handler(RequestValidationError)
-    async def invalid(request: Request, exc: RequestValidationError):
-        return _error(422, "invalid request", _validation_detail(list(exc.errors())))
-
-    @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException):
-        # 404, 405, and 400 for a body FastAPI could not decode (bad UTF-8, nesting too deep).
-        error = "invalid request" if exc.status_code == 400 else HTTPStatus(exc.status_code).phrase.lower()
-        return _error(exc.status_code, error, exc.detail, getattr(exc, "headers", None))
-
-    @app.exception_handler(Exception)
-    async def bug(request: Request, exc: Exception):
-        # Still a 500 and still logged with its traceback by Starlette; only the body keeps our shape.
-        return _error(500, "internal error", f"{type(exc).__name__}; see the server log")
-
-
-# ---- middleware (pure ASGI, so they act before FastAPI reads the body) ----
-
-# Open without a key; everything else (all of /v1/*, and any route added later) needs it.
-OPEN_PATHS = frozenset({"/healthz", "/readyz", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"})
-
-
-class _BearerAuth:
-    """`Authorization: Bearer <key>` on every path outside OPEN_PATHS; checked before the body is read."""
-
-    def __init__(self, app, key: str):
-        self.app, self.key = app, key.encode("ascii")
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] == "http":
-            path, root = scope["path"], scope.get("root_path", "")
-            if root and path.startswith(root):  # behind a proxy prefix: route paths are below it
-                path = path[len(root):]
-            scheme, _, token = Headers(scope=scope).get("authorization", "").partition(" ")
-            # Headers arrive decoded as latin-1, so encoding back cannot fail.
-            if path not in OPEN_PATHS and (scheme.lower() != "bearer" or
-                                           not hmac.compare_digest(token.strip().encode("latin-1"), self.key)):
-                response = _error(401, "unauthorized", "send the header `Authorization: Bearer <key>` with the "
-                                  "server's API key", headers={"WWW-Authenticate": "Bearer"})
-                await response(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
-
-
-class _BodyLimit:
-    """413 when Content-Length, or the body actually received, exceeds `max_bytes`.
-
-    The body is read here in full (it is small by construction) and replayed to the app.
-    """
-
-    def __init__(self, app, max_bytes: int):
-        self.app, self.max_bytes = app, max_bytes
-
-    def _too_large(self, size: str) -> JSONResponse:
-        return _error(413, "request body too large", f"the body is {size} bytes; the limit is {self.max_bytes} "
-                      "bytes: send fewer or shorter sentences per request")
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        declared = Headers(scope=scope).get("content-length")
-        if declared is not None:
-            if not (declared.isascii() and declared.strip().isdigit()):
-                await _error(400, "invalid request", f"Content-Length {declared!r} is not a number")(scope, receive, send)
-                return
-            if int(declared) > self.max_bytes:
-                await self._too_large(declared.strip())(scope, receive, send)
-                return
-        body = bytearray()
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return  # the client left; nobody to answer
-            body += message.get("body", b"")
-            if len(body) > self.max_bytes:
-                await self._too_large(f"more than {len(body)}")(scope, receive, send)
-                return
-            if not message.get("more_body", False):
-                break
-        replayed = False
-
-        async def replay():
-            nonlocal replayed
-            if replayed:
-                return await receive()  # waits for the disconnect, as Starlette expects
-            replayed = True
-            return {"type": "http.request", "body": bytes(body), "more_body": False}
-
-        await self.app(scope, replay, send)
-
-
-# ---- request models ----
-
-def _request_models(s: Settings):
-    def short_lines(text: str) -> str:
-        for n, line in enumerate(text.splitlines(), 1):
-            if len(line) > s.max_line_chars:
-                raise ValueError(f"line {n} has {len(line)} characters; the limit is {s.max_line_chars} per line: "
-                                 "break long paragraphs into lines")
-        return text
-
-    # What str.splitlines splits on; the pattern only documents the limit, short_lines enforces it.
-    breaks = "\\n\\r\\v\\f\\x1c\\x1d\\x1e\\x85\\u2028\\u2029"
-    line_pattern = f"^[^{breaks}]{{0,{s.max_line_chars}}}([{breaks}][^{breaks}]{{0,{s.max_line_chars}}})*$"
-    sentence = Annotated[str, StringConstraints(max_length=s.max_chars)]
-    article = Annotated[str, StringConstraints(max_length=s.max_article_chars), AfterValidator(short_lines)]
-
-    class ClassifyRequest(BaseModel):
-        model_config = ConfigDict(strict=True, extra="forbid", json_schema_extra={
-            "examples": [{"sentences": ["Moscow denied the report.", "Kyiv may have pulled back."], "coverage": 0.9}]})
-        sentences: list[sentence] = Field(max_length=s.max_sentences,
-                                          description=f"at most {s.max_sentences}, each at most {s.max_chars} characters")
-        coverage: float | None = Field(None, gt=0, lt=1, allow_inf_nan=False,
-                                       description="ask for conformal prediction sets at this coverage, e.g. 0.9")
-
-    class ScoreRequest(BaseModel):
-        model_config = ConfigDict(strict=True, extra="forbid", json_schema_extra={
-            "examples": [{"text": "Troops crossed the border on Tuesday.\nMoscow denied the report."}]})
-        text: article = Field(description=f"the article; at most {s.max_article_chars} characters, "
-                                          f"{s.max_line_chars} per line, {s.max_sentences} sentences",
-                              json_schema_extra={"pattern": line_pattern})  # documents the line limit
-        coverage: float | None = Field(0.9, gt=0, lt=1, allow_inf_nan=False,
-                                       description="conformal set coverage; null for no sets")
-        explain: bool = Field(True, description="find the words that drove each label (slower)")
-
-    return ClassifyRequest, ScoreRequest
 
 
 # ---- the served model ----
@@ -396,7 +152,7 @@ def create_app(load: Callable[[], Classifier], settings: Settings | None = None)
     (/readyz answers 503 until it is done); POST /v1/reload calls `load` again."""
     settings = settings or Settings()
     served = _Served(load)
-    ClassifyRequest, ScoreRequest = _request_models(settings)
+    ClassifyRequest, ScoreRequest = request_models(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -413,13 +169,13 @@ def create_app(load: Callable[[], Classifier], settings: Settings | None = None)
     app = FastAPI(title="claimstance", version="1", lifespan=lifespan,
                   description="Claim stance of news sentences about the 2024 Kursk incursion: asserted, "
                               "disputed or speculative. Errors are `{\"error\": ..., \"detail\": ...}`.")
-    _install_error_handlers(app)
-    app.add_middleware(_BodyLimit, max_bytes=settings.max_body_bytes)
+    install_error_handlers(app)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     if settings.api_key is not None:
-        app.add_middleware(_BearerAuth, key=settings.api_key)  # added last, so it runs first
+        app.add_middleware(BearerAuth, key=settings.api_key)  # added last, so it runs first
 
     errors = {code: {"model": ErrorResponse} for code in (400, 401, 413, 422, 503)}
-    # The key itself is checked by _BearerAuth; this dependency only shows the scheme in /docs.
+    # The key itself is checked by BearerAuth; this dependency only shows the scheme in /docs.
     v1 = APIRouter(prefix="/v1", responses=errors,
                    dependencies=[] if settings.api_key is None else [Security(HTTPBearer(auto_error=False))])
 
