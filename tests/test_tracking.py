@@ -190,9 +190,10 @@ def test_two_promoters_at_once_leave_the_alias_on_the_better_model(tmp_path):
 
     uri = f"sqlite:///{tmp_path / 'race.db'}"
     mlflow.set_tracking_uri(uri)
+    experiment = MlflowClient(uri).create_experiment("race")  # not the process's active one: that is another store's
     models = []
     for name in ("old", "better", "worse"):
-        model = mlflow.initialize_logged_model(name=name)
+        model = mlflow.initialize_logged_model(name=name, experiment_id=experiment)
         mlflow.finalize_logged_model(model.model_id, "READY")
         models.append(f"models:/{model.model_id}")
     client = MlflowClient(uri)
@@ -220,7 +221,7 @@ def test_transformer_resumes_from_its_checkpoint_after_ctrl_c(tmp_path):
     data = small_dataset(tmp_path / "tiny", {"train": 8, "validation": 2, "test": 1})
     config = tmp_path / "tiny.toml"
     config.write_text(f'name = "tiny"\nkind = "transformer"\nseed = 5\n[data]\npath = "{data}"\n'
-                      "[transformer]\nepochs = 4\nbatch_size = 8\ntrain_limit = 48\npatience = 10\nmax_length = 64\n")
+                      "[transformer]\nepochs = 3\nbatch_size = 8\ntrain_limit = 32\npatience = 10\nmax_length = 64\n")
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     proc = stance_train(config, "--device", "cpu")
     folder = tmp_path / ".stance" / "checkpoints" / "tiny-seed5"
