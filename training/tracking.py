@@ -138,24 +138,26 @@ def run(experiment: str, run_name: str) -> Iterator[Any]:
     try:
         yield active
     except KeyboardInterrupt as exc:
-        _end_active()
-        _terminate(run_id, "KILLED", f"interrupted ({type(exc).__name__})", grace)
+        _finish(run_id, "KILLED", f"interrupted ({type(exc).__name__})", grace)
         raise
     except BaseException as exc:
-        _end_active()
-        _terminate(run_id, "FAILED", f"{type(exc).__name__}: {str(exc)[:300]}", grace)
+        _finish(run_id, "FAILED", f"{type(exc).__name__}: {str(exc)[:300]}", grace)
         raise
-    _end_active()
-    _terminate(run_id, "FINISHED", "", grace)
+    _finish(run_id, "FINISHED", "", grace)
 
 
-def _end_active() -> None:
-    """Pop every run this process still has open (nested ones too) without calling the server."""
+def _finish(run_id: str, status: str, reason: str, grace: float) -> None:
+    """End every run this process has open (nested ones too) with `status`; a lost server gets `grace` s."""
+    told = True
     while mlflow.active_run() is not None:
         try:
-            mlflow.end_run()
+            mlflow.end_run(status=status)
         except (MlflowException, OSError):
-            pass  # the stack is popped before MLflow calls the server; _terminate retries the parent
+            told = False  # MLflow pops the run before it calls the server; _terminate retries the parent
+    if told and status == "FINISHED":
+        _journal(run_id).unlink(missing_ok=True)
+        return
+    _terminate(run_id, status, reason, grace)
 
 
 @contextmanager
