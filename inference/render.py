@@ -10,6 +10,34 @@ from typing import Any, TextIO
 
 from inference.labels import LABELS, NO_CLAIM
 
+# Control characters from the input are shown as symbols, never sent: ESC would start a terminal
+# escape sequence (colours, cursor moves, window title) written by whoever wrote the input, and
+# bidirectional overrides would make a cell read differently from what it holds.
+_VISIBLE = str.maketrans({**{chr(c): chr(0x2400 + c) for c in range(0x20)}, "\x7f": "\u2421",
+                          **{chr(c): "\ufffd" for c in range(0x80, 0xA0)},
+                          **{chr(c): "\ufffd" for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}})
+# A cell starting with one of these is read as a formula by spreadsheets (OWASP: CSV injection).
+_FORMULA_START = ("=", "+", "-", "@")
+
+
+def visible(text: str) -> str:
+    """Input text safe to show: control characters and bidi overrides as symbols.
+
+    >>> visible("a\\x1b[2Jb\\u202eok")
+    'a\u241b[2Jb\ufffdok'
+    """
+    return text.translate(_VISIBLE)
+
+
+def csv_cell(text: str) -> str:
+    """Input text as a CSV cell that a spreadsheet shows as text, never runs as a formula.
+
+    >>> csv_cell("=HYPERLINK(\\"http://x\\")"), csv_cell("Kyiv denied it.")
+    ('\\'=HYPERLINK("http://x")', 'Kyiv denied it.')
+    """
+    text = visible(text)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
 _CSS = """body{font:17px/1.65 Georgia,serif;max-width:48em;margin:2em auto;padding:0 1em;color:#222}
 h1{font:600 1.3em system-ui,sans-serif}h2{font:600 1.05em system-ui,sans-serif;margin-top:2em}
 .s{padding:1px 3px;border-radius:3px}.asserted{background:#e3f4e1}.disputed{background:#fbd5d5}
@@ -74,8 +102,9 @@ def write(results: list[dict[str, Any]], fmt: str, out: TextIO) -> None:
         for r in results:
             for s in r["sentences"]:
                 probs = s["probs"] or {}
-                w.writerow([r.get("article"), s["index"], s["text"], s["label"], *(probs.get(l, "") for l in LABELS),
-                            "|".join(s.get("set") or []), "|".join(s.get("top_words") or []), s.get("speaker") or ""])
+                w.writerow([csv_cell(str(r.get("article") or "")), s["index"], csv_cell(s["text"]), s["label"],
+                            *(probs.get(l, "") for l in LABELS), "|".join(s.get("set") or []),
+                            csv_cell("|".join(s.get("top_words") or [])), csv_cell(s.get("speaker") or "")])
     elif fmt == "html":
         out.write(html_page(results))
     else:

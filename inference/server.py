@@ -205,7 +205,7 @@ def create_app(load: Callable[[], Classifier], settings: Settings | None = None)
                            f"{settings.max_sentences}: send it in parts")
         return score_article(body.text, current.classifier, coverage=body.coverage, explain=body.explain)
 
-    @v1.get("/model", response_model=ModelInfo)
+    @v1.api_route("/model", methods=["GET", "HEAD"], response_model=ModelInfo)
     def model():
         """What is being served: registry name/version/alias when the reference says, kind, labels,
         validation and test metrics, dataset."""
@@ -228,12 +228,13 @@ def create_app(load: Callable[[], Classifier], settings: Settings | None = None)
 
     app.include_router(v1)
 
-    @app.get("/healthz", response_model=Health)
+    # HEAD too: load balancers and uptime checks often probe with it.
+    @app.api_route("/healthz", methods=["GET", "HEAD"], response_model=Health)
     def healthz():
         """The process is up (the model may still be loading)."""
         return {"status": "ok"}
 
-    @app.get("/readyz", response_model=Ready, responses={503: {"model": ErrorResponse}})
+    @app.api_route("/readyz", methods=["GET", "HEAD"], response_model=Ready, responses={503: {"model": ErrorResponse}})
     def readyz():
         """A model is loaded and requests will be answered."""
         current = served.get()

@@ -34,6 +34,13 @@ def test_classify_jsonl_input_and_csv_output(model_dir, tmp_path):
     assert [r["text"] for r in rows] == SENTENCES and set(rows[0]) == {"text", "label", "asserted", "disputed", "speculative"}
 
 
+def test_classify_csv_keeps_spreadsheet_formulas_inert(model_dir):
+    result = stance("classify", "-", "--model", str(model_dir), "--format", "csv",
+                    input='=HYPERLINK("http://x") Kyiv denied the report.\n')
+    assert result.returncode == 0, result.stderr
+    assert [r["text"] for r in csv.DictReader(io.StringIO(result.stdout))] == ["'=HYPERLINK(\"http://x\") Kyiv denied the report."]
+
+
 @pytest.mark.parametrize("args,stdin,message", [
     (["classify", "no-such-file.txt"], None, "no-such-file.txt: no such file"),
     (["classify", "--model", "models:/claim-stance@champion"], "Troops crossed.\n", "no model at models:/claim-stance@champion"),

@@ -27,6 +27,7 @@ from inference.article import score_article
 from inference.errors import StanceError
 from inference.labels import LABELS, NO_CLAIM
 from inference.loader import load_classifier
+from inference.render import csv_cell
 
 PROPERTY = settings(max_examples=2000, deadline=None, database=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
@@ -331,6 +332,7 @@ def test_classify_cli_any_input(cli, rule_dir, tmp_path, case, from_file, fmt, c
         header, *rows = list(csv.reader(io.StringIO(out, newline="")))
         assert header[:5] == ["text", "label", *LABELS] and all(r[1] in LABELS for r in rows)
         texts = [r[0] for r in rows]
+        expected = None if expected is None else [csv_cell(t) for t in expected]
     else:
         assert "label" in out and no_control_characters(out)
         texts = None
@@ -392,7 +394,7 @@ def test_score_cli_any_article(cli, rule, rule_dir, tmp_path, text, fmt, coverag
         assert [json.loads(l)["text"] for l in out.split("\n")[:-1]] == [s["text"] for s in expected["sentences"]]
     elif fmt == "csv":
         rows = list(csv.reader(io.StringIO(out, newline="")))
-        assert [r[2] for r in rows[1:]] == [s["text"] for s in expected["sentences"]]
+        assert [r[2] for r in rows[1:]] == [csv_cell(s["text"]) for s in expected["sentences"]]
     elif fmt == "html":
         assert out.startswith("<!doctype html>") and out.endswith("</html>\n")
         assert "<script" not in out.lower()  # the article's own markup is escaped

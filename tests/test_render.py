@@ -5,7 +5,7 @@ import io
 import json
 
 
-from inference.render import html_page, write
+from inference.render import csv_cell, html_page, write
 
 RESULT = {"article": "a.txt", "sentences": [
     {"index": 0, "text": "Kyiv <denied> the report.", "label": "disputed",
@@ -35,6 +35,18 @@ def test_jsonl_is_one_sentence_a_line_with_the_article():
 def test_csv_has_a_row_per_sentence():
     rows = list(csv.DictReader(io.StringIO(render("csv"))))
     assert rows[0]["set"] == "disputed" and rows[0]["top_words"] == "denied" and rows[1]["disputed"] == ""
+
+
+def test_csv_cells_cannot_run_as_formulas_or_carry_escapes():
+    hostile = {**RESULT, "article": "@evil.txt", "sentences": [
+        {**RESULT["sentences"][0], "text": "=HYPERLINK(\"http://x\",\"click\")", "speaker": "+Kyiv"},
+        {**RESULT["sentences"][0], "text": "-2 villages\x1b[2J were lost\u202e.", "top_words": ["-2"]}]}
+    out = io.StringIO()
+    write([hostile], "csv", out)
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert [r["text"] for r in rows] == ["'=HYPERLINK(\"http://x\",\"click\")", "'-2 villages\u241b[2J were lost\ufffd."]
+    assert rows[0]["article"] == "'@evil.txt" and rows[0]["speaker"] == "'+Kyiv" and rows[1]["top_words"] == "'-2"
+    assert csv_cell("Kyiv denied it.") == "Kyiv denied it."  # ordinary text untouched
 
 
 def test_table_shows_labels_and_speakers():

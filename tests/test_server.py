@@ -240,6 +240,14 @@ def test_unknown_path_and_wrong_method(client):
     assert assert_error(client.get("/v1/classify"), 405)["error"] == "method not allowed"
 
 
+def test_get_routes_answer_head_with_headers_and_no_body(client):
+    for path in ("/healthz", "/readyz", "/v1/model"):
+        r = client.head(path)
+        assert (r.status_code, r.content) == (200, b""), path
+        assert r.headers["content-type"] == "application/json"
+    assert client.head("/v1/classify").status_code == 405
+
+
 def test_oversized_body_by_content_length_and_by_actual_size():
     with serving(max_body_bytes=100) as c:
         body = {"sentences": ["x" * 200]}

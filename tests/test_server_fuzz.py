@@ -302,12 +302,13 @@ def reload_answer(clf, info, raw, response) -> dict:
     return {"status": "reloaded", "kind": info["kind"], **loaded_at(response)}
 
 
-# The handlers that read neither body nor query: path -> (method, answer).
+# The handlers that read neither body nor query: path -> (methods, answer). GET routes answer HEAD too.
 BODILESS = {
-    "/v1/model": ("GET", lambda clf, info, raw, response: {**info, **loaded_at(response)}),
-    "/readyz": ("GET", lambda clf, info, raw, response: {"status": "ready", "kind": info["kind"], **loaded_at(response)}),
-    "/healthz": ("GET", lambda clf, info, raw, response: {"status": "ok"}),
-    "/v1/reload": ("POST", reload_answer),
+    "/v1/model": (("GET", "HEAD"), lambda clf, info, raw, response: {**info, **loaded_at(response)}),
+    "/readyz": (("GET", "HEAD"), lambda clf, info, raw, response: {"status": "ready", "kind": info["kind"],
+                                                                   **loaded_at(response)}),
+    "/healthz": (("GET", "HEAD"), lambda clf, info, raw, response: {"status": "ok"}),
+    "/v1/reload": (("POST",), reload_answer),
 }
 ROUTES = {"/v1/classify", "/v1/score", *BODILESS}
 
@@ -334,10 +335,10 @@ def test_score_answers_exactly_or_with_an_error_never_a_5xx(apps, req):
 @given(req=http_requests("/healthz", "GET", any_body()))
 def test_handlers_without_a_body_answer_any_request_with_the_right_method(apps, req):
     """Each example goes to every such handler: 2,000 examples each for the price of one draw."""
-    for path, (method, answer) in BODILESS.items():
+    for path, (methods, answer) in BODILESS.items():
         # The reload loads again each time; the loaders here never fail, so it answers 200 too.
-        check(apps, {**req, "path": path, "method": method if req["method"] == "GET" else req["method"],
-                     "right_method": (method,), "statuses": {200}}, {200}, answer)
+        check(apps, {**req, "path": path, "method": methods[0] if req["method"] == "GET" else req["method"],
+                     "right_method": methods, "statuses": {200}}, {200}, answer)
 
 
 PATHS = st.sampled_from([*OPEN[2:], "/", "/v1", "/v1/", "/v1/classify/", "/healthz/", "/v1/nothing", "/V1/classify",

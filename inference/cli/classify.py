@@ -11,6 +11,7 @@ import json
 import sys
 
 from inference.labels import LABELS
+from inference.render import csv_cell
 
 
 def register(sub) -> None:
@@ -53,7 +54,7 @@ def write(rows: list[dict], fmt: str, out) -> None:
         sets = "set" in rows[0] if rows else False
         w.writerow(["text", "label", *LABELS, *(["set"] if sets else [])])
         for r in rows:
-            w.writerow([r["text"], r["label"], *(r["probs"][l] for l in LABELS), *(["|".join(r["set"])] if sets else [])])
+            w.writerow([csv_cell(r["text"]), r["label"], *(r["probs"][l] for l in LABELS), *(["|".join(r["set"])] if sets else [])])
     else:
         from inference.cli.table import label_table
 

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 from inference.labels import LABELS, NO_CLAIM
+from inference.render import visible
 
 COLOURS = {"asserted": "green", "disputed": "red", "speculative": "yellow", NO_CLAIM: "dim"}
-# Control characters from the input are shown as symbols, never sent: ESC would start a terminal
-# escape sequence (colours, cursor moves, window title) written by whoever wrote the input.
-_VISIBLE = str.maketrans({**{chr(c): chr(0x2400 + c) for c in range(0x20)}, "\x7f": "\u2421",
-                          **{chr(c): "\ufffd" for c in range(0x80, 0xA0)}})
 
 
 def _cell(text: str) -> str:
@@ -19,7 +16,7 @@ def _cell(text: str) -> str:
     """
     from rich.markup import escape
 
-    return escape(text.translate(_VISIBLE))
+    return escape(visible(text))
 
 
 def label_table(rows: list[dict], out, title: str | None = None) -> None:
