@@ -60,6 +60,9 @@ def register_data(sub) -> None:
     a.add_argument("--folds", type=int, default=5)
     a.add_argument("--out", default="reports/audit.md", help="where to write the Markdown report")
     a.set_defaults(func=run_audit)
+    g = dsub.add_parser("agreement", help="Cohen's kappa of the double-annotation record; checks it against the labels")
+    g.add_argument("path", nargs="?", default="datasets/kursk")
+    g.set_defaults(func=run_agreement)
 
 
 def run_validate(args) -> int:
@@ -91,4 +94,17 @@ def run_audit(args) -> int:
     print(f"{result['sentences']} sentences, out-of-fold macro-F1 {result['oof_macro_f1']:.3f}; "
           f"flagged {len(result['flagged'])}: changed {result['changed']}, kept {result['kept']}, "
           f"unreviewed {result['unreviewed']}; report: {out}")
+    return 0
+
+
+def run_agreement(args) -> int:
+    from training.agreement import agreement, to_text
+
+    result = agreement(args.path)
+    for m in result["mismatches"]:
+        print(m)
+    print(to_text(result))
+    if result["mismatches"]:
+        print(f"{len(result['mismatches'])} record(s) disagree with {args.path}", file=sys.stderr)
+        return 1
     return 0
