@@ -102,18 +102,29 @@ def _is_date(value) -> bool:
 
 def _near_duplicates(rows: list[Row], problems: list[Problem]) -> None:
     """Pairs in different splits whose character n-gram TF-IDF cosine reaches NEAR_DUPLICATE."""
-    if len({r.split for r in rows}) < 2:
+    splits = sorted({r.split for r in rows})
+    if len(splits) < 2:
         return
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     texts = [normalize(r.data["text"]).lower() for r in rows]
     matrix = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5)).fit_transform(texts)
-    sims = (matrix @ matrix.T).tocoo()
-    for i, j, v in zip(sims.row, sims.col, sims.data):
-        if i < j and v >= NEAR_DUPLICATE and rows[i].split != rows[j].split and texts[i] != texts[j]:
-            a, b = rows[i], rows[j]
-            problems.append(Problem(b.file, b.line, f"near-duplicate (cosine {v:.2f}) of {a.file}:{a.line} in "
-                                                    f"another split; reword one or move them to the same split"))
+    index = {s: [i for i, r in enumerate(rows) if r.split == s] for s in splits}
+    found = []
+    # Only pairs across splits: the within-split products (most of the work) are never needed.
+    for k, first in enumerate(splits):
+        for second in splits[k + 1:]:
+            a, b = index[first], index[second]
+            sims = (matrix[a] @ matrix[b].T).tocoo()
+            keep = sims.data >= NEAR_DUPLICATE
+            for i, j, v in zip(sims.row[keep], sims.col[keep], sims.data[keep]):
+                i, j = min(a[i], b[j]), max(a[i], b[j])
+                if texts[i] != texts[j]:
+                    found.append((i, j, v))
+    for i, j, v in sorted(found):
+        a, b = rows[i], rows[j]
+        problems.append(Problem(b.file, b.line, f"near-duplicate (cosine {v:.2f}) of {a.file}:{a.line} in "
+                                                f"another split; reword one or move them to the same split"))
 
 
 def validate_rows(rows: list[Row], problems: list[Problem]) -> None:
