@@ -45,8 +45,10 @@ def agreement(path: str | Path) -> dict[str, Any]:
     if not files:
         raise StanceError(f"{folder}: no *.jsonl double-annotation records; write one line a sentence: "
                           '{"id": ..., "first": ..., "second": ..., "final": ..., "outcome": ...}')
-    label_of = {r["id"]: r["label"] for s in SPLITS for r in data[s]}
-    split_of = {r["id"]: s for s in SPLITS for r in data[s]}
+    label_of, split_of = {}, {}
+    for split in SPLITS:
+        for r in data[split]:
+            label_of[r["id"]], split_of[r["id"]] = r["label"], split
     records, mismatches = [], []
     for file in files:
         for n, line in enumerate(file.read_text(encoding="utf-8").splitlines(), 1):
@@ -57,10 +59,10 @@ def agreement(path: str | Path) -> dict[str, Any]:
                 r = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise StanceError(f"{where}: not JSON ({exc.msg}); one object a line") from None
-            for key in ("id", "first", "second", "final"):
-                if key == "id" and not isinstance(r.get(key) if isinstance(r, dict) else None, str):
-                    raise StanceError(f"{where}: no string 'id'; each record names the sentence it labels")
-                if key != "id" and r.get(key) not in LABELS:
+            if not isinstance(r, dict) or not isinstance(r.get("id"), str):
+                raise StanceError(f"{where}: no string 'id'; each record names the sentence it labels")
+            for key in ("first", "second", "final"):
+                if r.get(key) not in LABELS:
                     raise StanceError(f"{where}: {key}={r.get(key)!r}, expected one of {list(LABELS)}")
             if r["id"] not in label_of:
                 mismatches.append(f"{where}: id {r['id']!r} is not in the dataset")
