@@ -3,8 +3,8 @@
 Training fits a scikit-learn pipeline (`training/linear.py`) and exports what it learned: per
 feature block the analyzer settings, the vocabulary and the idf vector, then the coefficients.
 This module recomputes `pipeline.predict_proba` from those, the same analyzers (sklearn's
-`_word_ngrams` and `_char_wb_ngrams`), sublinear tf, idf, l2 norm per block, block weights,
-then the linear layer and softmax; `tests/test_linear.py` holds it to sklearn's output.
+`_word_ngrams` and `_char_wb_ngrams`, and `inference.cues.frame_features`), sublinear tf, idf,
+l2 norm per block, block weights, then the linear layer and softmax; `tests/test_linear.py` holds it to sklearn's output.
 
 Why hand-written rather than loading the pipeline: importing scikit-learn and skops takes about
 7 s, and `stance classify` with this model must start in under a second. numpy is the only
@@ -31,13 +31,15 @@ from typing import Any
 
 import numpy as np
 
+from inference.cues import frame_features
 from inference.errors import ArtifactError
 from inference.labels import LABELS
 from inference.text import normalize
 
 SETTINGS = "linear.json"
 ARRAYS = "linear.npz"
-ANALYZERS = ("word", "char_wb")
+# "frame" is `inference.cues.frame_features`: the cue families a sentence holds, and their pairs.
+ANALYZERS = ("word", "char_wb", "frame")
 NORMS = ("l2", None)
 CHUNK = 1024  # sentences scored together: big enough for numpy, small enough for the cache
 
@@ -156,8 +158,12 @@ class Block:
             return np.repeat(np.repeat(rows, words_per_text), sizes), np.concatenate(pieces)
         ids: list[int] = []
         per_text = []
+        get = self.vocabulary.get
         for text in texts:
-            found = self._ngram_ids(self._tokenize(text))
+            if self.analyzer == "frame":
+                found = [i for i in map(get, frame_features(text)) if i is not None]
+            else:
+                found = self._ngram_ids(self._tokenize(text))
             ids.extend(found)
             per_text.append(len(found))
         return np.repeat(rows, per_text), np.asarray(ids, dtype=np.intp)

@@ -48,10 +48,11 @@ def small_rows(tmp_path_factory) -> list[dict]:
     return [json.loads(l) for l in (data / "train.jsonl").read_text().splitlines()]
 
 
-# The shipped settings, plus the variants a config may choose: no cue block, unigrams only,
+# The shipped settings, plus the variants a config may choose: no cue or frame block, unigrams only,
 # character 1-grams, unweighted classes.
 CONFIGS = {"default": LinearConfig(), "variants": LinearConfig(word_ngram_max=1, char_ngram_min=1, char_ngram_max=3,
-                                                               cue_weight=0.0, class_weight="none", min_df=2)}
+                                                               cue_weight=0.0, frame_weight=0.0,
+                                                               class_weight="none", min_df=2)}
 
 
 @pytest.fixture(scope="module", params=list(CONFIGS))

@@ -5,6 +5,7 @@ import json
 import pytest
 
 from conftest import DATASET, stance
+from inference.labels import LABELS
 from training.validate import validate_path
 
 GOOD = {"id": "a1", "text": "Ukrainian units crossed the border at dawn.", "label": "asserted", "doc_id": "d1", "source": "wire"}
@@ -87,6 +88,22 @@ def test_contrast_group_needs_one_sentence_per_label(tmp_path):
 
 def test_shipped_dataset_is_clean():
     assert validate_path(DATASET) == []
+
+
+def test_dataset_card_counts_are_the_files_counts():
+    # The card's "Counts" table is written by hand; an audit relabel must update it too.
+    card = (DATASET / "README.md").read_text()
+    version = json.loads((DATASET / "dataset.json").read_text())["version"]
+    assert f"(version {version})" in card
+    splits = {s: [json.loads(l) for l in (DATASET / f"{s}.jsonl").read_text().splitlines() if l.strip()]
+              for s in ("train", "validation", "test")}
+    splits["all"] = [r for rows in splits.values() for r in rows]
+    for split, rows in splits.items():
+        counts = [sum(r["label"] == label for r in rows) for label in LABELS]
+        line = next(l for l in card.splitlines() if l.startswith(f"| {split} |"))
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        assert cells[1].replace(",", "") == str(len(rows)), line
+        assert [c.split()[0].replace(",", "") for c in cells[3:6]] == [str(n) for n in counts], line
 
 
 def test_cli_exit_codes(tmp_path):

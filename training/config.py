@@ -48,6 +48,7 @@ class LinearConfig:
     class_weight: str = "balanced"
     max_iter: int = 3000
     cue_weight: float = 1.0  # weight of the spec-cue presence features; 0 turns them off
+    frame_weight: float = 1.0  # weight of the cue-family features and their pairs; 0 turns them off
 
     def __post_init__(self):
         _check(isinstance(self.word_ngram_max, int) and 1 <= self.word_ngram_max <= 4,
@@ -61,6 +62,8 @@ class LinearConfig:
         _check(isinstance(self.max_iter, int) and self.max_iter > 0, "linear.max_iter", self.max_iter, "an integer > 0")
         _check(isinstance(self.cue_weight, (int, float)) and self.cue_weight >= 0, "linear.cue_weight",
                self.cue_weight, "a number >= 0 (0 turns the cue features off)")
+        _check(isinstance(self.frame_weight, (int, float)) and self.frame_weight >= 0, "linear.frame_weight",
+               self.frame_weight, "a number >= 0 (0 turns the cue-family features off)")
 
 
 @dataclass(frozen=True)

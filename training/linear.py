@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from inference.cues import FEATURE_VOCABULARY
+from inference.cues import FEATURE_VOCABULARY, frame_features
 from inference.linear import ANALYZERS, NORMS, Block, LinearModel
 from inference.text import normalize
 from training.config import LinearConfig
@@ -36,6 +36,11 @@ def build_pipeline(cfg: LinearConfig, seed: int):
         blocks.append(("cue", CountVectorizer(vocabulary=list(FEATURE_VOCABULARY), ngram_range=(1, 4), binary=True,
                                               lowercase=True, token_pattern=r"(?u)\b[\w-]+\b"), "text"))
         weights["cue"] = cfg.cue_weight
+    if cfg.frame_weight > 0:
+        # Which cue families occur together ("claimed" with "but", "not" with "confirmed"):
+        # interactions a sum of n-gram weights cannot express.
+        blocks.append(("frame", CountVectorizer(analyzer=frame_features, binary=True, lowercase=False), "text"))
+        weights["frame"] = cfg.frame_weight
     features = ColumnTransformer(blocks, transformer_weights=weights)
     model = LogisticRegression(C=cfg.C, max_iter=cfg.max_iter, random_state=seed,
                                class_weight=None if cfg.class_weight == "none" else cfg.class_weight)
@@ -84,7 +89,8 @@ def export_pipeline(pipeline) -> LinearModel:
                         ("tokenizer", None), ("stop_words", None)):
             if params[key] != ok:
                 raise _unsupported(name, key, params[key])
-        if params["analyzer"] not in ANALYZERS:
+        analyzer = "frame" if params["analyzer"] is frame_features else params["analyzer"]
+        if analyzer not in ANALYZERS:
             raise _unsupported(name, "analyzer", params["analyzer"])
         tfidf = "use_idf" in params  # a TfidfVectorizer; a CountVectorizer gives raw counts
         norm = params.get("norm")
@@ -92,7 +98,7 @@ def export_pipeline(pipeline) -> LinearModel:
             raise _unsupported(name, "norm", norm)
         if sorted(vectorizer.vocabulary_.values()) != list(range(len(vectorizer.vocabulary_))):
             raise _unsupported(name, "vocabulary_", "column ids other than 0..n-1")
-        blocks.append(Block(name=name, analyzer=params["analyzer"], ngram_range=tuple(params["ngram_range"]),
+        blocks.append(Block(name=name, analyzer=analyzer, ngram_range=tuple(params["ngram_range"]),
                             vocabulary={t: int(i) for t, i in vectorizer.vocabulary_.items()},
                             lowercase=bool(params["lowercase"]), token_pattern=params["token_pattern"],
                             binary=bool(params["binary"]), sublinear_tf=bool(params.get("sublinear_tf", False)),

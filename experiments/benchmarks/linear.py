@@ -77,6 +77,7 @@ def main() -> None:
     import numpy as np
 
     from inference.artifact import write_manifest
+    from inference.cues import FRAME_TOKENS
     from inference.linear import LinearModel
 
     sklearn_model, numpy_model = reference(args.config)
@@ -92,10 +93,11 @@ def main() -> None:
         t_sklearn, p_sklearn = timed(lambda: sklearn_model.probabilities(batch), repeat=3)
         numpy_model.probabilities(batch[:100])
         t_numpy, p_numpy = timed(lambda: numpy_model.probabilities(batch), repeat=3)
-        # The floor of any Python scorer of these features: the blocks' tokenizing regexes and the
+        # The ceiling of any Python scorer of these features: the blocks' tokenizing regexes and the
         # whitespace split alone, over the same sentences, with nothing counted or looked up.
         lowered = [t.lower() for t in batch]
         tokenizers = [b._tokenize for b in numpy_model.blocks if b.analyzer == "word"]
+        tokenizers += [FRAME_TOKENS.findall for b in numpy_model.blocks if b.analyzer == "frame"]
         t_floor, _ = timed(lambda: [[tok(t) for tok in tokenizers] + [t.split()] for t in lowered], repeat=3)
         stance = str(Path(sys.executable).with_name("stance"))
         repeat = 3 if args.quick else 7
