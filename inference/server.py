@@ -166,7 +166,9 @@ def create_app(load: Callable[[], Classifier], settings: Settings | None = None)
         yield
         task.cancel()
 
-    app = FastAPI(title="claimstance", version="1", lifespan=lifespan,
+    # No trailing-slash redirects: Starlette builds their Location from the request's Host header,
+    # so "/v1/classify/" with a forged Host would redirect a client elsewhere. A 404 says it plainly.
+    app = FastAPI(title="claimstance", version="1", lifespan=lifespan, redirect_slashes=False,
                   description="Claim stance of news sentences about the 2024 Kursk incursion: asserted, "
                               "disputed or speculative. Errors are `{\"error\": ..., \"detail\": ...}`.")
     install_error_handlers(app)

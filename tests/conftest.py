@@ -10,10 +10,15 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis.configuration import set_hypothesis_home_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 DATASET = ROOT / "datasets" / "kursk"
 SHARED = ROOT.parent / "shared"
+
+# Hypothesis keeps its caches and failing examples in a folder; keep it with pytest's cache rather
+# than writing .hypothesis/ into the repo root.
+set_hypothesis_home_dir(ROOT / ".pytest_cache" / "hypothesis")
 
 
 @pytest.fixture(autouse=True)

@@ -240,6 +240,12 @@ def test_unknown_path_and_wrong_method(client):
     assert assert_error(client.get("/v1/classify"), 405)["error"] == "method not allowed"
 
 
+def test_trailing_slash_is_not_redirected_to_the_host_header(client):
+    r = client.post("/v1/classify/", json={"sentences": ["a"]}, headers={"Host": "evil.example"},
+                    follow_redirects=False)
+    assert assert_error(r, 404)["error"] == "not found" and "location" not in r.headers
+
+
 def test_get_routes_answer_head_with_headers_and_no_body(client):
     for path in ("/healthz", "/readyz", "/v1/model"):
         r = client.head(path)
