@@ -48,15 +48,16 @@ CONTEXT_CUES: tuple[str, ...] = (
 FEATURE_VOCABULARY: tuple[str, ...] = tuple(sorted(set(DISPUTED_CUES + HEDGE_CUES + CONTEXT_CUES)))
 
 
+# The spec's distancing verbs (claim, allege, accuse, insist): a family of their own below.
+_DISTANCE = frozenset(_forms("claim", "", "s", "ed", "ing") + _forms("alleg", "e", "es", "ed")
+                      + _forms("accus", "e", "es", "ed") + _forms("insist", "", "s", "ed"))
+
 # Families of cues for the frame features below: each is one kind of signal in the label spec.
 FRAMES: dict[str, frozenset[str]] = {
     "dispute": frozenset(c for c in DISPUTED_CUES if " " not in c) | {"lie", "lies", "lying", "nonsense", "absurd"},
-    "distance": frozenset(_forms("claim", "", "s", "ed", "ing") + _forms("alleg", "e", "es", "ed")
-                          + _forms("accus", "e", "es", "ed") + _forms("insist", "", "s", "ed")),
-    # The spec's hedges, less its distancing verbs (their own family), plus "whether" and "if".
-    "hedge": frozenset(w for w in HEDGE_CUES if " " not in w) - set(_forms("claim", "", "s", "ed") + _forms(
-        "alleg", "e", "es", "ed") + _forms("accus", "e", "es", "ed") + _forms("insist", "", "s", "ed"))
-    | {"whether", "if"},
+    "distance": _DISTANCE,
+    # The spec's single-word hedges less the distancing verbs, plus "whether" and "if".
+    "hedge": (frozenset(w for w in HEDGE_CUES if " " not in w) - _DISTANCE) | {"whether", "if"},
     "contrast": frozenset(["but", "however", "despite", "although", "though", "while", "whereas", "yet", "contrary"]),
     "report": frozenset(["said", "says", "say", "told", "announced", "stated", "added", "wrote", "reported",
                          "according"]),

@@ -4,7 +4,8 @@ Training fits a scikit-learn pipeline (`training/linear.py`) and exports what it
 feature block the analyzer settings, the vocabulary and the idf vector, then the coefficients.
 This module recomputes `pipeline.predict_proba` from those, the same analyzers (sklearn's
 `_word_ngrams` and `_char_wb_ngrams`, and `inference.cues.frame_features`), sublinear tf, idf,
-l2 norm per block, block weights, then the linear layer and softmax; `tests/test_linear.py` holds it to sklearn's output.
+l2 norm per block, block weights, then the linear layer and softmax; `tests/test_linear.py` holds
+it to sklearn's output.
 
 Why hand-written rather than loading the pipeline: importing scikit-learn and skops takes about
 7 s, and `stance classify` with this model must start in under a second. numpy is the only
